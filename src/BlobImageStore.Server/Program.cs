@@ -1,0 +1,16 @@
+using BlobImageStore;
+using BlobImageStore.Server.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.UseGatewayAddressByDefault();                 // http://127.0.0.1:19080 unless --urls says otherwise
+await builder.UseEmbeddedAzuriteWhenUnconfiguredAsync(); // no ImageStore:Storage: start Azurite from the repo
+builder.Services.AddBlobImageStore(builder.Configuration);
+builder.AddImageStoreTelemetry();
+
+var app = builder.Build();
+app.MapImageStore();
+await app.RunAsync();
+
+/// <summary>The self-hosted server (public for tests that locate its assembly).</summary>
+public partial class Program;

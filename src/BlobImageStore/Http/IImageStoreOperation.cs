@@ -1,0 +1,22 @@
+using Microsoft.AspNetCore.Http;
+
+namespace BlobImageStore.Http;
+
+/// <summary>Where an operation lives: method, the name after <c>/$/</c> (null for none), and whether a content path precedes it.</summary>
+public readonly record struct OperationRoute(string Method, string? Name, bool HasContentPath)
+{
+    public override string ToString() =>
+        $"{Method} /ImageStore{(HasContentPath ? "/{contentPath}" : "")}{(Name is null ? "" : "/$/" + Name)}";
+}
+
+/// <summary>One image store operation: one class per operation of the spec, each opening with the contract it implements.</summary>
+public interface IImageStoreOperation
+{
+    /// <summary>The spec's operationId.</summary>
+    string OperationId { get; }
+
+    OperationRoute Route { get; }
+
+    /// <summary>Runs the operation. Failures are thrown as <see cref="Errors.FabricException"/>.</summary>
+    Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken);
+}

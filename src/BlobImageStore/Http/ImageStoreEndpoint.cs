@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Net;
+using Azure;
+using BlobImageStore.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace BlobImageStore.Http;
+
+/// <summary>
+/// The one door both hosts open: finds the operation for a request, checks api-version, runs it under the
+/// request's <c>timeout</c>, and turns every failure into a FabricError with the status of note S16.
+/// </summary>
+public sealed partial class ImageStoreEndpoint
+{
+    private readonly Dictionary<OperationRoute, IImageStoreOperation> _routes;
+    private readonly ILogger<ImageStoreEndpoint> _logger;
+
+    public ImageStoreEndpoint(IEnumerable<IImageStoreOperation> operations, ILogger<ImageStoreEndpoint> logger)
+    {
+        _routes = operations.ToDictionary(o => Normalise(o.Route));
+        _logger = logger;
+    }
+
+    /// <summary>Every operation served, for documentation and tests.</summary>
+    public IReadOnlyCollection<IImageStoreOperation> Operations => _routes.Values;
+
+    /// <summary>Handles one request and writes its response.</summary>
+    public async Task HandleAsync(HttpContext context)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var request = ImageStoreRequest.FromHttp(context);
+        string operationId = "Unknown";
+        IResult result;
+        try
+        {
+            if (request is null)
+            {
+                throw FabricException.InvalidArgument("This server serves the Service Fabric image store API under /ImageStore.");
+            }
+
+            var operation = Find(request);
+            operationId = operation.OperationId;
+            request.ValidateApiVersion();
+            result = await RunAsync(operation, request, context.RequestAborted);
+        }
+        catch (Exception e) when (ToFabricError(e, context) is { } error)
+        {
+            result = error;
+        }
+
+        if (context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            LogAborted(_logger, operationId, context.Request.Path.Value);
+            return;
+        }
+
+        await result.ExecuteAsync(context);
+        RequestTelemetry.Record(context, operationId, request, result, Stopwatch.GetElapsedTime(started));
+        LogRequest(_logger, operationId, context.Request.Method, context.Request.Path.Value, context.Response.StatusCode,
+            (result as FabricErrorResult)?.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static async Task<IResult> RunAsync(IImageStoreOperation operation, ImageStoreRequest request, CancellationToken aborted)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        if (request.Timeout() is { } timeout)
+        {
+            deadline.CancelAfter(timeout);
+        }
+
+        try
+        {
+            return await operation.ExecuteAsync(request, deadline.Token);
+        }
+        catch (Exception e) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested && IsCancellation(e))
+        {
+            throw new FabricException(HttpStatusCode.GatewayTimeout, FabricErrorCodes.Timeout,
+                $"The operation did not finish within its timeout of {request.Timeout()?.TotalSeconds} seconds. Retry it, or pass a larger ?timeout= in seconds.", e);
+        }
+    }
+
+    private IImageStoreOperation Find(ImageStoreRequest request)
+    {
+        var route = Normalise(new OperationRoute(request.Method, request.Operation, request.HasContentPath));
+        if (_routes.TryGetValue(route, out var operation))
+        {
+            return operation;
+        }
+
+        var named = _routes.Values.Where(o => string.Equals(o.Route.Name, request.Operation, StringComparison.OrdinalIgnoreCase)).ToList();
+        var hint = named.Count > 0
+            ? $"It is served as {string.Join(" and ", named.Select(o => o.Route.ToString()))}."
+            : $"The operations served are: {string.Join("; ", _routes.Values.Select(o => o.Route.ToString()).Order())}.";
+        throw FabricException.InvalidArgument(
+            $"No image store operation matches {request.Method} {request.Http.Request.Path}. {hint}");
+    }
+
+    private static OperationRoute Normalise(OperationRoute route) =>
+        route with { Method = route.Method.ToUpperInvariant(), Name = route.Name?.ToLowerInvariant() };
+
+    /// <summary>Maps a failure to its FabricError; null for a client that went away (nothing to answer).</summary>
+    private FabricErrorResult? ToFabricError(Exception e, HttpContext context)
+    {
+        switch (e)
+        {
+            case FabricException fabric:
+                return FabricErrorResult.From(fabric);
+            case BadHttpRequestException bad:
+                return new FabricErrorResult((HttpStatusCode)bad.StatusCode,
+                    bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? FabricErrorCodes.ValueTooLarge : FabricErrorCodes.InvalidArgument,
+                    $"The request could not be read: {bad.Message}");
+            case not null when context.RequestAborted.IsCancellationRequested:
+                return null;
+            case not null when StorageUnavailable(e) is { } storage:
+                LogStorageFailure(_logger, storage.Status, storage.ErrorCode, e);
+                return new FabricErrorResult(HttpStatusCode.ServiceUnavailable,
+                    storage.Status == 0 ? FabricErrorCodes.ServiceOffline : FabricErrorCodes.ServiceTooBusy,
+                    storage.Status == 0
+                        ? "Blob Storage cannot be reached right now. Nothing was changed by this request; retry it later."
+                        : $"Blob Storage is busy or failing ({storage.Status} {storage.ErrorCode}). Retry the request later.");
+            default:
+                LogUnexpected(_logger, e);
+                return new FabricErrorResult(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail,
+                    $"The server failed unexpectedly ({e?.GetType().Name}); retry the request. If it keeps failing, report request {context.TraceIdentifier} to the operator.");
+        }
+    }
+
+    private static RequestFailedException? StorageUnavailable(Exception e) => e switch
+    {
+        RequestFailedException { Status: 0 or 408 or 429 or >= 500 } r => r,
+        AggregateException a => a.InnerExceptions.Select(StorageUnavailable).FirstOrDefault(r => r is not null),
+        _ => null,
+    };
+
+    private static bool IsCancellation(Exception e) =>
+        e is OperationCanceledException or TaskCanceledException
+        || (e is RequestFailedException or AggregateException or IOException && e.InnerException is { } inner && IsCancellation(inner));
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{OperationId} {Method} {Path} -> {Status} {ErrorCode} in {ElapsedMs:0.0} ms")]
+    private static partial void LogRequest(ILogger logger, string operationId, string method, string? path, int status, string? errorCode, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{OperationId} {Path}: the client went away before the answer")]
+    private static partial void LogAborted(ILogger logger, string operationId, string? path);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Blob Storage unavailable ({Status} {ErrorCode})")]
+    private static partial void LogStorageFailure(ILogger logger, int status, string? errorCode, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure")]
+    private static partial void LogUnexpected(ILogger logger, Exception? exception);
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using BlobImageStore.Errors;
+using BlobImageStore.Paths;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace BlobImageStore.Http;
+
+/// <summary>
+/// One request to the image store, split the way the Service Fabric gateway splits it (notes S9, S14, S15):
+/// <c>/ImageStore[/{contentPath}][/$/{Operation}]</c>, read from the raw request target so that a <c>%2F</c> in the
+/// path (the official .NET client escapes the whole path) means the same as a <c>/</c>.
+/// </summary>
+public sealed class ImageStoreRequest
+{
+    public const string Prefix = "/ImageStore";
+
+    private StorePath? _path;
+
+    private ImageStoreRequest(HttpContext http, string? rawContentPath, string? operation)
+    {
+        Http = http;
+        RawContentPath = rawContentPath;
+        Operation = operation;
+    }
+
+    public HttpContext Http { get; }
+
+    public string Method => Http.Request.Method;
+
+    /// <summary>The content path as it arrived, still percent-encoded; null or empty for the root.</summary>
+    public string? RawContentPath { get; }
+
+    /// <summary>The name after <c>/$/</c>, e.g. <c>UploadChunk</c>; null for plain content requests.</summary>
+    public string? Operation { get; }
+
+    public bool HasContentPath => !string.IsNullOrEmpty(RawContentPath?.Trim('/'));
+
+    /// <summary>The normalised content path; a 400 FabricError when it is not valid.</summary>
+    public StorePath Path => _path ??= StorePath.FromRequestTarget(RawContentPath ?? string.Empty);
+
+    public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    public string? Header(string name) => Http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null;
+
+    /// <summary>Splits the raw target; null when it is not under <c>/ImageStore</c>.</summary>
+    public static ImageStoreRequest? FromHttp(HttpContext http)
+    {
+        var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(raw) || raw[0] != '/')
+        {
+            // No raw target (an in-process test context, or a host that does not expose it): the routed path keeps
+            // %2F encoded, which is all the splitting needs.
+            raw = http.Request.PathBase.Add(http.Request.Path).Value ?? string.Empty;
+        }
+
+        var query = raw.IndexOf('?');
+        var path = query >= 0 ? raw[..query] : raw;
+        if (!path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+            || (path.Length > Prefix.Length && path[Prefix.Length] != '/'))
+        {
+            return null;
+        }
+
+        var rest = path[Prefix.Length..].TrimStart('/');
+        if (rest.StartsWith("$/", StringComparison.Ordinal))
+        {
+            return new ImageStoreRequest(http, null, rest[2..].TrimEnd('/'));
+        }
+
+        var op = rest.LastIndexOf("/$/", StringComparison.Ordinal);
+        return op >= 0
+            ? new ImageStoreRequest(http, rest[..op], rest[(op + 3)..].TrimEnd('/'))
+            : new ImageStoreRequest(http, rest, null);
+    }
+
+    /// <summary>
+    /// The <c>session-id</c> query parameter. UploadChunk and GetUploadSession answer a missing, unparsable or all-zero
+    /// id with FABRIC_E_INVALID_UPLOAD_SESSION_ID; Commit and Delete answer E_INVALIDARG (note S4).
+    /// </summary>
+    public Guid SessionId(bool invalidIdCode)
+    {
+        var text = Query("session-id");
+        if (Guid.TryParse(text, out var id) && id != Guid.Empty)
+        {
+            return id;
+        }
+
+        var message = string.IsNullOrEmpty(text)
+            ? "The session-id query parameter is missing. Pass the upload session's GUID, e.g. ?session-id=4a2340e8-d8d8-497c-95fe-cdaa1052f33b (the client chooses it for the first chunk)."
+            : $"The session-id '{text}' is not a valid non-zero GUID. Pass the GUID of the upload session, e.g. 4a2340e8-d8d8-497c-95fe-cdaa1052f33b.";
+        throw invalidIdCode ? FabricException.InvalidSessionId(message) : FabricException.InvalidArgument(message);
+    }
+
+    /// <summary>Lowest and highest <c>api-version</c> accepted: 1.0 up to the spec version implemented (note S14).</summary>
+    public const double MinApiVersion = 1.0;
+    public const double MaxApiVersion = 9.1;
+
+    /// <summary>Checks <c>api-version</c> the way the gateway does: required, <c>-preview</c> stripped, within range.</summary>
+    public void ValidateApiVersion()
+    {
+        var text = Query("api-version");
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw FabricException.InvalidArgument(
+                $"The api-version query parameter is missing. Add ?api-version=6.0 (any version from {MinApiVersion:0.0} to {MaxApiVersion:0.0} is accepted).");
+        }
+
+        var number = text.EndsWith("-preview", StringComparison.OrdinalIgnoreCase) ? text[..^"-preview".Length] : text;
+        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var version)
+            || version < MinApiVersion || version > MaxApiVersion)
+        {
+            throw FabricException.InvalidArgument(
+                $"api-version '{text}' is not supported. Use a version from {MinApiVersion:0.0} to {MaxApiVersion:0.0}, e.g. 6.0.");
+        }
+    }
+
+    /// <summary>Default <c>timeout</c> in seconds when absent or unparsable (note S15).</summary>
+    public const uint DefaultTimeoutSeconds = 60;
+
+    /// <summary>The operation's deadline from <c>timeout</c> (seconds, 1..4294967295); null when too long to matter.</summary>
+    public TimeSpan? Timeout()
+    {
+        var seconds = uint.TryParse(Query("timeout"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) && s > 0
+            ? s
+            : DefaultTimeoutSeconds;
+        var span = TimeSpan.FromSeconds(seconds);
+        return span.TotalMilliseconds < int.MaxValue ? span : null;
+    }
+}

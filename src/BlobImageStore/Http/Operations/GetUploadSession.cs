@@ -1,0 +1,48 @@
+using BlobImageStore.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace BlobImageStore.Http.Operations;
+
+/// <summary>
+/// <b>GetImageStoreUploadSessionById</b> — <c>GET /ImageStore/$/GetUploadSession?session-id={uuid}&amp;api-version=6.0</c>;
+/// 200 <c>UploadSession</c> (<c>{"UploadSessions":[…]}</c>, one entry), or 204 with no body when no open session
+/// has that id (note S5). <c>ExpectedRanges</c> are the inclusive byte ranges still missing, computed from the
+/// blocks actually staged.
+/// </summary>
+public sealed class GetUploadSessionById(UploadSessions sessions, IOptions<ImageStoreOptions> options) : IImageStoreOperation
+{
+    public string OperationId => "GetImageStoreUploadSessionById";
+
+    public OperationRoute Route => new("GET", "GetUploadSession", HasContentPath: false);
+
+    public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
+    {
+        var status = await sessions.GetByIdAsync(request.SessionId(invalidIdCode: true), cancellationToken);
+        return UploadSessionResult.From(status, options.Value.ResponseSeparator);
+    }
+}
+
+/// <summary>
+/// <b>GetImageStoreUploadSessionByPath</b> — <c>GET /ImageStore/{contentPath}/$/GetUploadSession?api-version=6.0</c>;
+/// 200 <c>UploadSession</c> or 204 with no body (note S5). A path has at most one open session here.
+/// </summary>
+public sealed class GetUploadSessionByPath(UploadSessions sessions, IOptions<ImageStoreOptions> options) : IImageStoreOperation
+{
+    public string OperationId => "GetImageStoreUploadSessionByPath";
+
+    public OperationRoute Route => new("GET", "GetUploadSession", HasContentPath: true);
+
+    public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
+    {
+        var status = await sessions.GetByPathAsync(request.Path, cancellationToken);
+        return UploadSessionResult.From(status, options.Value.ResponseSeparator);
+    }
+}
+
+internal static class UploadSessionResult
+{
+    public static IResult From(SessionStatus? status, char separator) => status is null
+        ? Results.NoContent()
+        : Results.Json(new UploadSessionBody([UploadSessionInfoBody.From(status, separator)]), ImageStoreJson.Wire.UploadSessionBody);
+}

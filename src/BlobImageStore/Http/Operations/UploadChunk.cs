@@ -1,0 +1,56 @@
+using BlobImageStore.Errors;
+using BlobImageStore.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace BlobImageStore.Http.Operations;
+
+/// <summary>
+/// <b>UploadFileChunk</b> — <c>PUT /ImageStore/{contentPath}/$/UploadChunk?session-id={uuid}&amp;api-version=6.0</c>
+/// with <c>Content-Range: bytes {first}-{last}/{file length}</c> (inclusive) and the chunk's bytes as the body;
+/// 200 with no body. Chunks come in any order, several at once; the first chunk of an unknown session id starts
+/// the session (notes S2–S4). An optional <c>Content-MD5</c> (base64 MD5 of the chunk) is verified.
+/// Differences from Service Fabric: an exact re-send of a received chunk is accepted (SF refuses it), a range whose
+/// last byte equals the file length is refused (SF accepts that off-by-one), and a second open session on a path
+/// gets 409 (SF allows several; on Blob Storage a commit would silently discard the other session's bytes).
+/// </summary>
+public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
+{
+    public string OperationId => "UploadFileChunk";
+
+    public OperationRoute Route => new("PUT", "UploadChunk", HasContentPath: true);
+
+    public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
+    {
+        var path = request.Path;
+        var sessionId = request.SessionId(invalidIdCode: true);
+        var range = ContentRange.Parse(request.Header("Content-Range"));
+        var md5 = ParseContentMd5(request.Header("Content-MD5"));
+
+        // The chunk limit is ours (ImageStore:MaxChunkSize, checked before the body is read), not Kestrel's 30 MB.
+        if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+
+        var http = request.Http.Request;
+        var written = await sessions.UploadChunkAsync(
+            new ChunkRequest(path, sessionId, range, http.ContentLength, md5), http.Body, cancellationToken);
+        request.Http.Items[RequestTelemetry.BytesItem] = written;
+        return Results.Ok();
+    }
+
+    private static byte[]? ParseContentMd5(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        var bytes = new byte[16];
+        return Convert.TryFromBase64String(header.Trim(), bytes, out var n) && n == 16
+            ? bytes
+            : throw FabricException.InvalidArgument(
+                $"Content-MD5 '{header}' is not the base64 of a 16-byte MD5 hash. Send base64(MD5(chunk bytes)), or leave the header out.");
+    }
+}

@@ -1,0 +1,42 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BlobImageStore;
+
+/// <summary>The <c>ImageStore</c> configuration section (environment: <c>ImageStore__Name</c>).</summary>
+public sealed class ImageStoreOptions
+{
+    public const string SectionName = "ImageStore";
+
+    /// <summary>Name of the section that configures the Blob service client, read by Microsoft.Extensions.Azure:
+    /// a connection string, or <c>serviceUri</c> with <c>credential</c>/<c>clientId</c> for a managed identity.</summary>
+    public const string StorageSectionName = "ImageStore:Storage";
+
+    /// <summary>Container that holds the files, one block blob per store path.</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string Container { get; set; } = "imagestore";
+
+    /// <summary>Container that holds the upload-session records and path claims (never the files).</summary>
+    [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string SessionContainer { get; set; } = "imagestore-sessions";
+
+    /// <summary>Largest UploadChunk body. The default is the Azure Functions request limit (100 MB).</summary>
+    [Range(1, 4000L * 1024 * 1024)]
+    public long MaxChunkSize { get; set; } = 100L * 1000 * 1000;
+
+    /// <summary>
+    /// Size of the pieces a chunk is staged in, one pooled buffer each; a request holds at most two at once
+    /// (one being read from the client while the previous one is sent to storage), so this bounds memory per request.
+    /// It also bounds the file size: a file may have at most <see cref="ChunkLayout.MaxBlocksForData"/> blocks of data.
+    /// </summary>
+    [Range(64 * 1024, 4000L * 1024 * 1024)]
+    public int BlockSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Separator of <c>StoreRelativePath</c> in answers: <c>\</c> like the spec's (Windows cluster) examples, or <c>/</c>.</summary>
+    [RegularExpression(@"^[\\/]$")]
+    public string ResponsePathSeparator { get; set; } = "\\";
+
+    /// <summary>A session expires this long after its last accepted chunk (Service Fabric: 30 minutes).</summary>
+    public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromMinutes(30);
+
+    public char ResponseSeparator => ResponsePathSeparator.Length == 1 ? ResponsePathSeparator[0] : '\\';
+}

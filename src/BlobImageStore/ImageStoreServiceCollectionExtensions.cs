@@ -1,0 +1,69 @@
+using BlobImageStore.Http;
+using BlobImageStore.Http.Operations;
+using BlobImageStore.Sessions;
+using BlobImageStore.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BlobImageStore;
+
+public static class ImageStoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// The image store: options from <c>ImageStore</c>, the Blob service client from <c>ImageStore:Storage</c>
+    /// (a connection string, or <c>serviceUri</c> + <c>credential</c>/<c>clientId</c> for a managed identity, read by
+    /// Microsoft.Extensions.Azure), the storage adapters, the session logic and the operation table.
+    /// </summary>
+    public static IServiceCollection AddBlobImageStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ImageStoreOptions>()
+            .Bind(configuration.GetSection(ImageStoreOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        services.AddAzureClients(clients =>
+        {
+            clients.AddBlobServiceClient(configuration.GetSection(ImageStoreOptions.StorageSectionName))
+                .ConfigureOptions(o =>
+                {
+                    // Fail over to a 503 in seconds, not minutes, when storage is down.
+                    o.Retry.MaxRetries = 3;
+                    o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                    o.Retry.MaxDelay = TimeSpan.FromSeconds(2);
+                    o.Retry.NetworkTimeout = TimeSpan.FromSeconds(100);
+                });
+        });
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<StoreContainers>();
+        services.AddSingleton<BlobSessionRecords>();
+        services.AddSingleton<ISessionRecords>(sp => sp.GetRequiredService<BlobSessionRecords>());
+        services.AddSingleton<IPathClaims>(sp => sp.GetRequiredService<BlobSessionRecords>());
+        services.AddSingleton<IBlockStaging, BlobBlockStaging>();
+        services.AddSingleton<BlockBufferPool>();
+        services.AddSingleton<ChunkWriter>();
+        services.AddSingleton<UploadSessions>();
+
+        services.AddSingleton<IImageStoreOperation, UploadChunk>();
+        services.AddSingleton<IImageStoreOperation, GetUploadSessionById>();
+        services.AddSingleton<IImageStoreOperation, GetUploadSessionByPath>();
+        services.AddSingleton<IImageStoreOperation, CommitUploadSession>();
+        services.AddSingleton<IImageStoreOperation, DeleteUploadSession>();
+        services.AddSingleton<ImageStoreEndpoint>();
+        return services;
+    }
+
+    /// <summary>Routes the image store's URLs to <see cref="ImageStoreEndpoint"/> (the self-host's routing).</summary>
+    public static IEndpointRouteBuilder MapImageStore(this IEndpointRouteBuilder endpoints)
+    {
+        var endpoint = endpoints.ServiceProvider.GetRequiredService<ImageStoreEndpoint>();
+        RequestDelegate handle = endpoint.HandleAsync;
+        endpoints.Map(ImageStoreRequest.Prefix, handle);
+        endpoints.Map(ImageStoreRequest.Prefix + "/{**rest}", handle);
+        return endpoints;
+    }
+}
