@@ -38,7 +38,7 @@ public sealed partial class UploadSessions(
         layout.Validate(request.Range, request.ContentLength);
 
         var session = await OpenOrCreateAsync(request.Path, request.SessionId, request.Range.Total, cancellationToken);
-        var staged = await LoadAsync(session.Value, cancellationToken);
+        var staged = await LoadAsync(session.Record.Value, cancellationToken);
 
         // Re-sending exactly a received chunk is accepted (a client whose answer was lost must be able to retry);
         // its bytes are checked and dropped. Any other overlap with received bytes is refused.
@@ -54,9 +54,19 @@ public sealed partial class UploadSessions(
             }
         }
 
-        var target = new ChunkTarget(request.Path, request.SessionId, session.Value.Incarnation, request.Range, request.ContentMd5);
-        await writer.WriteAsync(target, layout, body, stage: !resend, cancellationToken);
-        await TouchAsync(session, cancellationToken);
+        var target = new ChunkTarget(request.Path, request.SessionId, session.Record.Value.Incarnation, request.Range, request.ContentMd5);
+        try
+        {
+            await writer.WriteAsync(target, layout, body, stage: !resend, cancellationToken);
+        }
+        catch when (session.Created)
+        {
+            // A rejected first chunk leaves no session behind (unless another chunk has touched it since).
+            await RollBackAsync(session.Record, request.Path);
+            throw;
+        }
+
+        await TouchAsync(session.Record, cancellationToken);
 
         LogChunk(logger, request.SessionId, request.Path.Value, request.Range.First, request.Range.Last, request.Range.Total, resend);
         return resend ? 0 : request.Range.Length;
@@ -154,7 +164,7 @@ public sealed partial class UploadSessions(
         throw Busy(sessionId);
     }
 
-    private async Task<Versioned<UploadSessionRecord>> OpenOrCreateAsync(StorePath path, Guid sessionId, long fileSize, CancellationToken cancellationToken)
+    private async Task<(Versioned<UploadSessionRecord> Record, bool Created)> OpenOrCreateAsync(StorePath path, Guid sessionId, long fileSize, CancellationToken cancellationToken)
     {
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
@@ -173,7 +183,7 @@ public sealed partial class UploadSessions(
                         $"Upload session {sessionId} is for a file of {open.Value.FileSize} bytes, but this Content-Range says {fileSize}. Send the same file length in every chunk, or delete the session and start again.");
                 }
 
-                return open;
+                return (open, false);
             }
 
             // No open session with this id (new, or reused after a commit or delete): claim the path, then create.
@@ -187,13 +197,30 @@ public sealed partial class UploadSessions(
             if (await records.TryCreateAsync(record, existing?.Version, cancellationToken) is { } version)
             {
                 LogStarted(logger, sessionId, path.Value, fileSize);
-                return new Versioned<UploadSessionRecord>(record, version);
+                return (new Versioned<UploadSessionRecord>(record, version), true);
             }
 
             // A concurrent first chunk of the same session created it: read theirs.
         }
 
         throw Busy(sessionId);
+    }
+
+    private async Task RollBackAsync(Versioned<UploadSessionRecord> session, StorePath path)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            if (await records.TryDeleteAsync(session.Value.SessionId, session.Version, timeout.Token))
+            {
+                await ReleaseClaimAsync(path, session.Value.SessionId, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or Azure.RequestFailedException or AggregateException)
+        {
+            // The session stays, empty; it expires like any abandoned one.
+            LogRollbackFailed(logger, session.Value.SessionId, e);
+        }
     }
 
     /// <summary>True when the path is now claimed by this session; throws when another open session holds it.</summary>
@@ -277,6 +304,9 @@ public sealed partial class UploadSessions(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} committed {StorePath} ({FileSize} bytes, {BlockCount} blocks)")]
     private static partial void LogCommitted(ILogger logger, Guid sessionId, string storePath, long fileSize, int blockCount);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload session {SessionId}: the rejected first chunk's session could not be rolled back")]
+    private static partial void LogRollbackFailed(ILogger logger, Guid sessionId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} for {StorePath} deleted (state {State})")]
     private static partial void LogDeleted(ILogger logger, Guid sessionId, string storePath, SessionState state);

@@ -1,0 +1,66 @@
+using BlobImageStore.Errors;
+using BlobImageStore.Sessions;
+
+namespace BlobImageStore.UnitTests;
+
+public class ChunkLayoutTests
+{
+    private static readonly ChunkLayout Layout = new(BlockSize: 4 * 1024 * 1024, MaxChunkSize: 100_000_000);
+
+    [Fact]
+    public void A_chunk_is_cut_into_blocks_at_their_absolute_offsets()
+    {
+        var blocks = new ChunkLayout(10, 1000).Blocks(new ByteRange(5, 29)).ToList();
+
+        Assert.Equal([(5L, 10), (15L, 10), (25L, 5)], blocks);
+    }
+
+    [Fact]
+    public void Chunks_over_the_maximum_are_too_large()
+    {
+        var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 100_000_000, 200_000_000), null));
+
+        Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
+        Assert.Equal(413, (int)e.Status);
+    }
+
+    [Fact]
+    public void A_content_length_other_than_the_range_is_refused()
+    {
+        var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 9, 100), 11));
+
+        Assert.Equal(FabricErrorCodes.InvalidArgument, e.Code);
+        Assert.Contains("names 10 bytes", e.Message);
+    }
+
+    [Fact]
+    public void Files_beyond_the_block_limit_are_too_large()
+    {
+        var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 0, Layout.MaxFileSize + 1), 1));
+
+        Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
+        Assert.Contains("ImageStore:BlockSize", e.Message);
+    }
+
+    [Fact]
+    public void Tiny_chunks_of_a_large_file_are_refused_except_the_last()
+    {
+        const long size = 1_000_000_000;
+        var min = ChunkLayout.MinChunkSize(size);
+
+        Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, min - 2, size), null));
+        Layout.Validate(new ContentRange(0, min - 1, size), null);
+        Layout.Validate(new ContentRange(size - 1, size - 1, size), null);
+    }
+
+    [Fact]
+    public void The_limits_keep_any_file_within_Azures_committed_block_limit()
+    {
+        // Worst case: the largest file, every chunk as small as allowed, each chunk costing one extra partial block.
+        var size = Layout.MaxFileSize;
+        var chunks = (size + ChunkLayout.MinChunkSize(size) - 1) / ChunkLayout.MinChunkSize(size);
+        var blocks = size / Layout.BlockSize + chunks;
+
+        Assert.True(blocks <= ChunkLayout.AzureMaxCommittedBlocks, $"{blocks} blocks");
+    }
+}

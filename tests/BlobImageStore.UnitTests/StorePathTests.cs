@@ -1,0 +1,71 @@
+using BlobImageStore.Errors;
+using BlobImageStore.Paths;
+
+namespace BlobImageStore.UnitTests;
+
+public class StorePathTests
+{
+    [Theory]
+    [InlineData("SampleApp/SvcPkg/Code/huge.bin")]
+    [InlineData("SampleApp%2FSvcPkg%2FCode%2Fhuge.bin")]
+    [InlineData("SampleApp%5CSvcPkg%5CCode%5Chuge.bin")]
+    [InlineData("SampleApp\\SvcPkg\\Code\\huge.bin")]
+    [InlineData("/SampleApp/SvcPkg/Code/huge.bin/")]
+    [InlineData("%2FSampleApp//SvcPkg/Code/huge.bin%2F")]
+    [InlineData(" SampleApp/SvcPkg/Code/huge.bin ")]
+    public void Every_separator_form_names_the_same_blob(string raw)
+    {
+        Assert.Equal("SampleApp/SvcPkg/Code/huge.bin", StorePath.FromRequestTarget(raw).Value);
+    }
+
+    [Fact]
+    public void Percent_encoded_characters_are_decoded_once()
+    {
+        Assert.Equal("a/with space.txt", StorePath.FromRequestTarget("a%2Fwith%20space.txt").Value);
+        Assert.Equal("a/100%.txt", StorePath.FromRequestTarget("a/100%25.txt").Value);
+    }
+
+    [Fact]
+    public void Answers_use_the_configured_separator()
+    {
+        var path = StorePath.Parse("a/b/c.txt");
+
+        Assert.Equal("a\\b\\c.txt", path.ToResponsePath('\\'));
+        Assert.Equal("a/b/c.txt", path.ToResponsePath('/'));
+    }
+
+    [Theory]
+    [InlineData("", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("%2F%2F", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("a/../b", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("a/%2E%2E/b", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("..%5Cb", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("./b", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("a%01b", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("a%0Ab", FabricErrorCodes.InvalidNameUri)]
+    [InlineData("a%7Fb", FabricErrorCodes.InvalidNameUri)]
+    public void Refuses_empty_relative_and_control_character_paths(string raw, string code)
+    {
+        var e = Assert.Throws<FabricException>(() => StorePath.FromRequestTarget(raw));
+
+        Assert.Equal(code, e.Code);
+        Assert.Equal(400, (int)e.Status);
+    }
+
+    [Fact]
+    public void Refuses_paths_over_1024_characters_and_accepts_1024()
+    {
+        Assert.Equal(1024, StorePath.Parse(new string('a', 1024)).Value.Length);
+
+        var e = Assert.Throws<FabricException>(() => StorePath.Parse(new string('a', 1025)));
+        Assert.Equal(FabricErrorCodes.PathTooLong, e.Code);
+    }
+
+    [Fact]
+    public void Refuses_more_segments_than_a_blob_name_allows()
+    {
+        var e = Assert.Throws<FabricException>(() => StorePath.Parse(string.Join('/', Enumerable.Repeat("a", 255))));
+
+        Assert.Equal(FabricErrorCodes.PathTooLong, e.Code);
+    }
+}
