@@ -103,6 +103,14 @@ var tags = {
 }
 var apiServiceName = 'api'
 
+// Containers the Functions host keeps its state in under AzureWebJobsStorage: timer schedules and locks
+// (azure-webjobs-hosts) and function keys (azure-webjobs-secrets). Created with the others so that the
+// host's Storage Blob Data Owner role can be scoped to exactly these.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
 // Every name is known before deployment (no module output feeds a resource name: What-If stays precise).
 var names = {
   resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
@@ -140,6 +148,7 @@ module storage 'modules/storage.bicep' = {
     fileContainerName: fileContainerName
     sessionContainerName: sessionContainerName
     deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
     sessionRecordRetentionDays: sessionRecordRetentionDays
   }
 }
@@ -162,6 +171,7 @@ module roles 'modules/roles.bicep' = {
   scope: rg
   params: {
     storageAccountName: names.storage
+    hostContainerNames: hostContainerNames
     deploymentContainerName: deploymentContainerName
     dataContainerNames: [
       fileContainerName

@@ -9,11 +9,14 @@
 @description('Storage account that holds every container below.')
 param storageAccountName string
 
+@description('Containers the Functions host keeps its state in (AzureWebJobsStorage).')
+param hostContainerNames array
+
 @description('Container the Flex Consumption plan deploys the app package from.')
 param deploymentContainerName string
 
 @description('Containers of the image store data: files and session records.')
-param dataContainerNames string[]
+param dataContainerNames array
 
 @description('Application Insights component the app sends telemetry to.')
 param applicationInsightsName string
@@ -31,8 +34,6 @@ param userPrincipalId string
   'Group'
 ])
 param userPrincipalType string
-
-import { hostContainerNames } from 'shared.bicep'
 
 // Built-in role definition IDs (the same in every Azure tenant).
 var storageBlobDataOwner = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'

@@ -21,12 +21,13 @@ param sessionContainerName string
 @description('Container the Flex Consumption plan deploys the app package from.')
 param deploymentContainerName string
 
+@description('Containers the Functions host keeps its state in; created here so that its role can be granted on exactly these.')
+param hostContainerNames array
+
 @description('Days without modification after which lifecycle management deletes session records and path claims.')
 @minValue(1)
 param sessionRecordRetentionDays int
 
-// The Functions host's containers are created here so that its role can be granted on exactly these containers.
-import { hostContainerNames } from 'shared.bicep'
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
