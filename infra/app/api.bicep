@@ -1,0 +1,183 @@
+// The image store API: a Flex Consumption plan and its dotnet-isolated function app. The app runs as a
+// user-assigned managed identity and reaches storage and Application Insights through it: no keys or
+// connection strings with secrets in its settings.
+
+@description('Function app name (globally unique: <name>.azurewebsites.net).')
+param name string
+
+@description('Flex Consumption plan name.')
+param planName string
+
+@description('Azure region of the plan and the app.')
+param location string
+
+@description('Tags for the plan and the app (the app also gets azd-service-name).')
+param tags object
+
+@description('azure.yaml service this app hosts (tag azd-service-name, how azd deploy finds the app).')
+param serviceName string
+
+@description('User-assigned managed identity the app runs as.')
+param identityName string
+
+@description('Storage account of the host state, the deployment package and the image store data.')
+param storageAccountName string
+
+@description('Container the Flex Consumption plan deploys the app package from.')
+param deploymentContainerName string
+
+@description('Application Insights component for the app\'s telemetry.')
+param applicationInsightsName string
+
+@description('Most instances the app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int
+
+@description('Memory of each instance, MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int
+
+@description('ImageStore:Container, the container of the files.')
+param fileContainerName string
+
+@description('ImageStore:SessionContainer, the container of the session records and path claims.')
+param sessionContainerName string
+
+@description('ImageStore:MaxChunkSize, the largest UploadChunk body in bytes.')
+@minValue(1)
+param maxChunkSize int
+
+@description('ImageStore:SessionExpiry, a .NET TimeSpan (hh:mm:ss or d.hh:mm:ss).')
+param sessionExpiry string
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: identityName
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' existing = {
+  name: storageAccountName
+}
+
+resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+var blobEndpoint = storage.properties.primaryEndpoints.blob
+
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: {
+    tier: 'FlexConsumption'
+    name: 'FC1'
+  }
+  properties: {
+    reserved: true
+  }
+}
+
+resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': serviceName })
+  kind: 'functionapp,linux'
+  identity: {
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identity.id}': {}
+    }
+  }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    siteConfig: {
+      minTlsVersion: '1.2'
+      // Flex Consumption: FUNCTIONS_WORKER_RUNTIME and the runtime version come from functionAppConfig.runtime.
+      appSettings: [
+        // Functions host storage (timer schedules and locks, function keys) through the identity.
+        {
+          name: 'AzureWebJobsStorage__blobServiceUri'
+          value: blobEndpoint
+        }
+        {
+          name: 'AzureWebJobsStorage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'AzureWebJobsStorage__clientId'
+          value: identity.properties.clientId
+        }
+        // Telemetry, authenticated with the identity (Monitoring Metrics Publisher).
+        {
+          name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+          value: applicationInsights.properties.ConnectionString
+        }
+        {
+          name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+          value: 'ClientId=${identity.properties.clientId};Authorization=AAD'
+        }
+        // ImageStore:Storage, read by Microsoft.Extensions.Azure: the Blob service URI and the managed identity.
+        {
+          name: 'ImageStore__Storage__serviceUri'
+          value: blobEndpoint
+        }
+        {
+          name: 'ImageStore__Storage__credential'
+          value: 'managedidentity'
+        }
+        {
+          name: 'ImageStore__Storage__clientId'
+          value: identity.properties.clientId
+        }
+        // ImageStoreOptions.
+        {
+          name: 'ImageStore__Container'
+          value: fileContainerName
+        }
+        {
+          name: 'ImageStore__SessionContainer'
+          value: sessionContainerName
+        }
+        {
+          name: 'ImageStore__MaxChunkSize'
+          value: string(maxChunkSize)
+        }
+        {
+          name: 'ImageStore__SessionExpiry'
+          value: sessionExpiry
+        }
+      ]
+    }
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${blobEndpoint}${deploymentContainerName}'
+          authentication: {
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identity.id
+          }
+        }
+      }
+      scaleAndConcurrency: {
+        maximumInstanceCount: maximumInstanceCount
+        instanceMemoryMB: instanceMemoryMB
+      }
+      runtime: {
+        name: 'dotnet-isolated'
+        version: '10.0'
+      }
+    }
+  }
+}
+
+output name string = functionApp.name
+output id string = functionApp.id
+output defaultHostName string = functionApp.properties.defaultHostName

@@ -1,0 +1,226 @@
+// BlobImageStore on Azure: the Service Fabric Image Store REST API as a Flex Consumption function app over
+// Blob Storage. Subscription scope: creates the resource group, then everything in it (see infra/README.md).
+targetScope = 'subscription'
+
+@description('azd environment name; names the resource group and seeds the generated resource names.')
+@minLength(1)
+@maxLength(64)
+param environmentName string
+
+@description('Azure region of every resource (one where Flex Consumption is available).')
+@minLength(1)
+param location string
+
+@description('Principal (object) ID of the deploying user or service principal, granted data access to the file and session containers for local runs; empty for none.')
+param principalId string = ''
+
+@description('Type of principalId.')
+@allowed([
+  'User'
+  'ServicePrincipal'
+  'Group'
+])
+param principalType string = 'User'
+
+// Names: empty means generated from the environment (azd convention).
+@description('Resource group name; default rg-<environmentName>.')
+param resourceGroupName string = ''
+
+@description('Storage account name (3-24 lowercase letters and digits, globally unique); default generated.')
+@maxLength(24)
+param storageAccountName string = ''
+
+@description('Function app name (globally unique); default generated.')
+param functionAppName string = ''
+
+@description('Flex Consumption plan name; default generated.')
+param appServicePlanName string = ''
+
+@description('User-assigned managed identity name; default generated.')
+param identityName string = ''
+
+@description('Log Analytics workspace name; default generated.')
+param logAnalyticsName string = ''
+
+@description('Application Insights component name; default generated.')
+param applicationInsightsName string = ''
+
+// Containers.
+@description('Container of the files (ImageStore:Container).')
+@minLength(3)
+@maxLength(63)
+param fileContainerName string = 'imagestore'
+
+@description('Container of the upload-session records and path claims (ImageStore:SessionContainer).')
+@minLength(3)
+@maxLength(63)
+param sessionContainerName string = 'imagestore-sessions'
+
+@description('Container the Flex Consumption plan deploys the app package from.')
+@minLength(3)
+@maxLength(63)
+param deploymentContainerName string = 'app-package'
+
+// Scale.
+@description('Most instances the function app scales out to.')
+@minValue(1)
+@maxValue(1000)
+param maximumInstanceCount int = 100
+
+@description('Memory of each function app instance, MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+// Image store behaviour.
+@description('Largest UploadChunk body in bytes (ImageStore:MaxChunkSize). The platform\'s own request size limit still applies.')
+@minValue(1)
+@maxValue(4194304000)
+param maxChunkSize int = 100000000
+
+@description('A session expires this long after its last accepted chunk (ImageStore:SessionExpiry, a .NET TimeSpan such as 00:30:00).')
+@minLength(8)
+param sessionExpiry string = '00:30:00'
+
+@description('Lifecycle backstop: days without modification after which session records and path claims are deleted. Keep it well above sessionExpiry.')
+@minValue(1)
+param sessionRecordRetentionDays int = 7
+
+@description('Application Insights accepts only Entra ID-authenticated telemetry (the app authenticates with its managed identity).')
+param disableLocalAuthForTelemetry bool = true
+
+@description('Days Log Analytics keeps data.')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var apiServiceName = 'api'
+
+// Containers the Functions host keeps its state in under AzureWebJobsStorage: timer schedules and locks
+// (azure-webjobs-hosts) and function keys (azure-webjobs-secrets). Created with the others so that the
+// host's Storage Blob Data Owner role can be scoped to exactly these.
+var hostContainerNames = [
+  'azure-webjobs-hosts'
+  'azure-webjobs-secrets'
+]
+
+// Every name is known before deployment (no module output feeds a resource name: What-If stays precise).
+var names = {
+  resourceGroup: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  storage: !empty(storageAccountName) ? storageAccountName : 'st${resourceToken}'
+  functionApp: !empty(functionAppName) ? functionAppName : 'func-api-${resourceToken}'
+  plan: !empty(appServicePlanName) ? appServicePlanName : 'plan-api-${resourceToken}'
+  identity: !empty(identityName) ? identityName : 'id-api-${resourceToken}'
+  logAnalytics: !empty(logAnalyticsName) ? logAnalyticsName : 'log-${resourceToken}'
+  applicationInsights: !empty(applicationInsightsName) ? applicationInsightsName : 'appi-${resourceToken}'
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: names.storage
+    location: location
+    tags: tags
+    fileContainerName: fileContainerName
+    sessionContainerName: sessionContainerName
+    deploymentContainerName: deploymentContainerName
+    hostContainerNames: hostContainerNames
+    sessionRecordRetentionDays: sessionRecordRetentionDays
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    location: location
+    tags: tags
+    retentionInDays: logRetentionInDays
+    disableLocalAuth: disableLocalAuthForTelemetry
+  }
+}
+
+module roles 'modules/roles.bicep' = {
+  name: 'roles'
+  scope: rg
+  params: {
+    storageAccountName: names.storage
+    hostContainerNames: hostContainerNames
+    deploymentContainerName: deploymentContainerName
+    dataContainerNames: [
+      fileContainerName
+      sessionContainerName
+    ]
+    applicationInsightsName: names.applicationInsights
+    identityName: names.identity
+    userPrincipalId: principalId
+    userPrincipalType: principalType
+  }
+  dependsOn: [
+    identity
+    storage
+    monitoring
+  ]
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: names.functionApp
+    planName: names.plan
+    location: location
+    tags: tags
+    serviceName: apiServiceName
+    identityName: names.identity
+    storageAccountName: names.storage
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: names.applicationInsights
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+    fileContainerName: fileContainerName
+    sessionContainerName: sessionContainerName
+    maxChunkSize: maxChunkSize
+    sessionExpiry: sessionExpiry
+  }
+  // The identity's storage roles exist before the app first starts and reads its deployment package.
+  dependsOn: [
+    roles
+  ]
+}
+
+// azd reads these into the environment (.azure/<env>/.env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output AZURE_STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output SERVICE_API_NAME string = api.outputs.name
+output SERVICE_API_URI string = 'https://${api.outputs.defaultHostName}'
