@@ -53,7 +53,6 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["ImageStore__Storage"] = storageConnectionString;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__BlobImageStore"] = "Warning";
-        start.Environment["DOTNET_gcServer"] = "0";
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

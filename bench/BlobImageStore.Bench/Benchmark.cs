@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Azure.Storage.Blobs;
+using BlobImageStore.IntegrationTests.Infrastructure;
+using BlobImageStore.Server.Hosting;
+
+namespace BlobImageStore.Bench;
+
+public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] MemoryChunkMiB, int Repetitions, bool InMemory, string? Markdown);
+
+public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
+
+/// <summary>
+/// One run, one file, one Azurite: the direct SDK upload (the limit) and the HTTP API at several chunk sizes, each the
+/// median of N repetitions and checked by SHA-256; then the server's peak RSS with 8 chunks in flight per chunk size.
+/// </summary>
+public sealed class Benchmark(BenchSettings settings)
+{
+    private const int MiB = 1024 * 1024;
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var work = Directory.CreateTempSubdirectory("blobimagestore-bench-");
+        try
+        {
+            var file = Path.Combine(work.FullName, "file.bin");
+            var sha = await GenerateAsync(file, (long)settings.SizeMiB * MiB, cancellationToken);
+            await using var azurite = await AzuriteProcess.StartAsync(new AzuriteOptions
+            {
+                ToolsRoot = RepoPaths.Root,
+                Port = AzuriteProcess.FreePort(),
+                Location = Path.Combine(work.FullName, "azurite"),
+                InMemory = settings.InMemory,
+            }, reuseRunning: false, cancellationToken);
+            var container = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient("imagestore");
+
+            Console.WriteLine($"file {settings.SizeMiB} MiB, {settings.Parallel} in flight, Azurite {(settings.InMemory ? "in memory" : "on disk")}, {settings.Repetitions} repetition(s)");
+            var rows = new List<Row>();
+            await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString))
+            {
+                using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+                var limit = await MeasureAsync("direct SDK UploadAsync (limit)", null, name =>
+                    Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, cancellationToken), container, sha, cancellationToken);
+                rows.Add(limit with { Ratio = 1 });
+                foreach (var chunk in settings.ChunkMiB)
+                {
+                    var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server, name =>
+                        Uploads.ViaApiAsync(http, name, file, (long)chunk * MiB, settings.Parallel, cancellationToken), container, sha, cancellationToken);
+                    rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                }
+            }
+
+            var memory = new List<(int ChunkMiB, long PeakRss)>();
+            foreach (var chunk in settings.MemoryChunkMiB)
+            {
+                memory.Add((chunk, await PeakRssAsync(azurite, container, work.FullName, chunk, cancellationToken)));
+            }
+
+            Print(rows, memory);
+            return 0;
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private async Task<Row> MeasureAsync(string name, ServerProcess? server, Func<string, Task> upload, BlobContainerClient container, byte[] sha, CancellationToken cancellationToken)
+    {
+        var rates = new List<double>();
+        var cpu = 0.0;
+        for (var i = 0; i < settings.Repetitions; i++)
+        {
+            var blob = $"bench/{Guid.NewGuid():N}.bin";
+            var cpuBefore = server is null ? 0 : ProcessStats.CpuSeconds(server.Pid);
+            var watch = Stopwatch.StartNew();
+            await upload(blob);
+            var seconds = watch.Elapsed.TotalSeconds;
+            cpu += server is null ? 0 : ProcessStats.CpuSeconds(server.Pid) - cpuBefore;
+            rates.Add(settings.SizeMiB * (double)MiB / 1e6 / seconds);
+            await VerifyAsync(container.GetBlobClient(blob), sha, cancellationToken);
+            await container.GetBlobClient(blob).DeleteAsync(cancellationToken: cancellationToken);
+        }
+
+        rates.Sort();
+        var gib = settings.SizeMiB / 1024.0 * settings.Repetitions;
+        var row = new Row(name, rates[rates.Count / 2], 0, server is null ? 0 : ProcessStats.PeakRss(server.Pid), cpu / gib);
+        Console.WriteLine($"  {name}: {row.MBps:0.0} MB/s (runs: {string.Join(", ", rates.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))})");
+        return row;
+    }
+
+    /// <summary>A fresh server, then 8 chunks of the given size in flight at once: its peak RSS.</summary>
+    private async Task<long> PeakRssAsync(AzuriteProcess azurite, BlobContainerClient container, string work, int chunkMiB, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(work, $"memory-{chunkMiB}.bin");
+        var sha = await GenerateAsync(file, 8L * chunkMiB * MiB, cancellationToken);
+        await using var server = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
+        {
+            ["ImageStore__MaxChunkSize"] = ((long)chunkMiB * MiB).ToString(CultureInfo.InvariantCulture),
+        });
+        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+        var name = $"bench/memory-{chunkMiB}.bin";
+        await Uploads.ViaApiAsync(http, name, file, (long)chunkMiB * MiB, 8, cancellationToken);
+        await VerifyAsync(container.GetBlobClient(name), sha, cancellationToken);
+        var peak = ProcessStats.PeakRss(server.Pid);
+        Console.WriteLine($"  8 x {chunkMiB} MiB chunks in flight: server peak RSS {peak / (double)MiB:0} MiB");
+        File.Delete(file);
+        await container.GetBlobClient(name).DeleteAsync(cancellationToken: cancellationToken);
+        return peak;
+    }
+
+    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| upload ({settings.SizeMiB} MiB, {settings.Parallel} in flight) | MB/s (median of {settings.Repetitions}) | ratio to limit | server peak RSS | server CPU s/GiB |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Name} | {row.MBps:0.0} | {row.Ratio:0.00} | {(row.ServerPeakRss == 0 ? "–" : $"{row.ServerPeakRss / (double)MiB:0} MiB")} | {(row.ServerPeakRss == 0 ? "–" : row.ServerCpuPerGiB.ToString("0.0", CultureInfo.InvariantCulture))} |");
+        }
+
+        text.AppendLine();
+        text.AppendLine("| chunks in flight | server peak RSS |");
+        text.AppendLine("|---|---:|");
+        foreach (var (chunk, peak) in memory)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| 8 x {chunk} MiB | {peak / (double)MiB:0} MiB |");
+        }
+
+        Console.WriteLine();
+        Console.Write(text);
+        if (settings.Markdown is { } path)
+        {
+            var header = $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * MiB):0} GiB, .NET {Environment.Version}, Azurite {(settings.InMemory ? "in memory" : "on disk")}.\n\n";
+            File.WriteAllText(path, header + text);
+        }
+    }
+
+    private static async Task VerifyAsync(BlobClient blob, byte[] sha, CancellationToken cancellationToken)
+    {
+        await using var stream = await blob.OpenReadAsync(cancellationToken: cancellationToken);
+        var actual = await SHA256.HashDataAsync(stream, cancellationToken);
+        if (!actual.AsSpan().SequenceEqual(sha))
+        {
+            throw new InvalidOperationException($"{blob.Name}: the stored bytes differ from the file (SHA-256 mismatch).");
+        }
+    }
+
+    private static async Task<byte[]> GenerateAsync(string path, long size, CancellationToken cancellationToken)
+    {
+        var random = new Random(42);
+        var buffer = new byte[4 * MiB];
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var stream = File.Create(path);
+        for (var written = 0L; written < size; written += buffer.Length)
+        {
+            var n = (int)Math.Min(buffer.Length, size - written);
+            random.NextBytes(buffer.AsSpan(0, n));
+            sha.AppendData(buffer, 0, n);
+            await stream.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+        }
+
+        return sha.GetHashAndReset();
+    }
+}

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using BlobImageStore.Bench;
+
+var size = new Option<int>("--size-mib") { Description = "Size of the generated test file in MiB", DefaultValueFactory = _ => 512 };
+var parallel = new Option<int>("--parallel") { Description = "Requests (or SDK blocks) in flight", DefaultValueFactory = _ => 8 };
+var chunks = new Option<int[]>("--chunk-mib") { Description = "Chunk sizes for the HTTP API runs, in MiB", DefaultValueFactory = _ => [4, 16, 64], AllowMultipleArgumentsPerToken = true };
+var memoryChunks = new Option<int[]>("--memory-chunk-mib") { Description = "Chunk sizes for the memory-flatness runs (8 in flight each)", DefaultValueFactory = _ => [8, 64, 100], AllowMultipleArgumentsPerToken = true };
+var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
+var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
+var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
+var markdown = new Option<string?>("--markdown") { Description = "Also write the results table as Markdown to this file" };
+
+var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
+{
+    size, parallel, chunks, memoryChunks, repetitions, inMemory, quick, markdown,
+};
+root.SetAction(async (result, cancellationToken) =>
+{
+    var isQuick = result.GetValue(quick);
+    var settings = new BenchSettings(
+        SizeMiB: isQuick ? 32 : result.GetValue(size),
+        Parallel: result.GetValue(parallel),
+        ChunkMiB: isQuick ? [4] : result.GetValue(chunks)!,
+        MemoryChunkMiB: isQuick ? [1, 4] : result.GetValue(memoryChunks)!,
+        Repetitions: isQuick ? 1 : result.GetValue(repetitions),
+        InMemory: result.GetValue(inMemory),
+        Markdown: result.GetValue(markdown));
+    return await new Benchmark(settings).RunAsync(cancellationToken);
+});
+return await root.Parse(args).InvokeAsync();
