@@ -42,8 +42,11 @@ public sealed class Benchmark(BenchSettings settings)
             {
                 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
                 var limit = await MeasureAsync("direct SDK UploadAsync (limit)", null, name =>
-                    Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, cancellationToken), container, sha, cancellationToken);
+                    Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, md5: false, cancellationToken), container, sha, cancellationToken);
                 rows.Add(limit with { Ratio = 1 });
+                var withMd5 = await MeasureAsync("direct SDK UploadAsync, MD5 per block", null, name =>
+                    Uploads.DirectAsync(container, name, file, settings.Parallel, 4 * MiB, md5: true, cancellationToken), container, sha, cancellationToken);
+                rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
                 foreach (var chunk in settings.ChunkMiB)
                 {
                     var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server, name =>

@@ -9,8 +9,9 @@ namespace BlobImageStore.Bench;
 /// <summary>The ways of putting one file into the store that the benchmark compares.</summary>
 public static class Uploads
 {
-    /// <summary>The limit: the Azure SDK writing straight to Blob Storage, N blocks in flight.</summary>
-    public static async Task DirectAsync(BlobContainerClient container, string blobName, string file, int parallel, int blockSize, CancellationToken cancellationToken)
+    /// <summary>The limit: the Azure SDK writing straight to Blob Storage, N blocks in flight (optionally with a
+    /// transactional MD5 per block, the integrity check our server sends with every block).</summary>
+    public static async Task DirectAsync(BlobContainerClient container, string blobName, string file, int parallel, int blockSize, bool md5, CancellationToken cancellationToken)
     {
         await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken);
         await container.GetBlobClient(blobName).UploadAsync(file, new BlobUploadOptions
@@ -21,6 +22,7 @@ public static class Uploads
                 InitialTransferSize = blockSize,
                 MaximumTransferSize = blockSize,
             },
+            TransferValidation = md5 ? new UploadTransferValidationOptions { ChecksumAlgorithm = StorageChecksumAlgorithm.MD5 } : null,
         }, cancellationToken);
     }
 
