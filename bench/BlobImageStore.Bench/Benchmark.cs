@@ -8,7 +8,7 @@ using BlobImageStore.Server.Hosting;
 
 namespace BlobImageStore.Bench;
 
-public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] MemoryChunkMiB, int Repetitions, bool InMemory, string? Markdown);
+public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int Repetitions, bool InMemory, string? Markdown);
 
 public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
 
@@ -38,19 +38,40 @@ public sealed class Benchmark(BenchSettings settings)
 
             Console.WriteLine($"file {settings.SizeMiB} MiB, {settings.Parallel} in flight, Azurite {(settings.InMemory ? "in memory" : "on disk")}, {settings.Repetitions} repetition(s)");
             var rows = new List<Row>();
+            Row limit;
             await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString))
             {
                 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
-                var limit = await MeasureAsync("direct SDK UploadAsync (limit)", null, name =>
-                    Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, md5: false, cancellationToken), container, sha, cancellationToken);
+                limit = await MeasureAsync("direct SDK UploadAsync (limit)", null, async name =>
+                {
+                    await Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, md5: false, cancellationToken);
+                    return name;
+                }, container, sha, cancellationToken);
                 rows.Add(limit with { Ratio = 1 });
-                var withMd5 = await MeasureAsync("direct SDK UploadAsync, MD5 per block", null, name =>
-                    Uploads.DirectAsync(container, name, file, settings.Parallel, 4 * MiB, md5: true, cancellationToken), container, sha, cancellationToken);
+                var withMd5 = await MeasureAsync("direct SDK UploadAsync, MD5 per block", null, async name =>
+                {
+                    await Uploads.DirectAsync(container, name, file, settings.Parallel, 4 * MiB, md5: true, cancellationToken);
+                    return name;
+                }, container, sha, cancellationToken);
                 rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
                 foreach (var chunk in settings.ChunkMiB)
                 {
-                    var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server, name =>
-                        Uploads.ViaApiAsync(http, name, file, (long)chunk * MiB, settings.Parallel, cancellationToken), container, sha, cancellationToken);
+                    var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server.Pid, async name =>
+                    {
+                        await Uploads.ViaApiAsync(http, name, file, (long)chunk * MiB, settings.Parallel, cancellationToken);
+                        return name;
+                    }, container, sha, cancellationToken);
+                    rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                }
+            }
+
+            await using (var tus = await TusPeer.StartAsync(azurite.ConnectionString, cancellationToken))
+            {
+                var tusContainer = new BlobServiceClient(azurite.ConnectionString).GetBlobContainerClient(TusPeer.Container);
+                foreach (var chunk in settings.TusChunkMiB)
+                {
+                    var row = await MeasureAsync($"tus peer (@tus/azure-store), {chunk} MiB chunks", tus.Pid,
+                        _ => tus.UploadAsync(file, (long)chunk * MiB, cancellationToken), tusContainer, sha, cancellationToken);
                     rows.Add(row with { Ratio = row.MBps / limit.MBps });
                 }
             }
@@ -70,18 +91,18 @@ public sealed class Benchmark(BenchSettings settings)
         }
     }
 
-    private async Task<Row> MeasureAsync(string name, ServerProcess? server, Func<string, Task> upload, BlobContainerClient container, byte[] sha, CancellationToken cancellationToken)
+    /// <summary>Times N uploads of the file; <paramref name="upload"/> gets a fresh blob name and returns the blob it wrote.</summary>
+    private async Task<Row> MeasureAsync(string name, int? serverPid, Func<string, Task<string>> upload, BlobContainerClient container, byte[] sha, CancellationToken cancellationToken)
     {
         var rates = new List<double>();
         var cpu = 0.0;
         for (var i = 0; i < settings.Repetitions; i++)
         {
-            var blob = $"bench/{Guid.NewGuid():N}.bin";
-            var cpuBefore = server is null ? 0 : ProcessStats.CpuSeconds(server.Pid);
+            var cpuBefore = serverPid is { } before ? ProcessStats.CpuSeconds(before) : 0;
             var watch = Stopwatch.StartNew();
-            await upload(blob);
+            var blob = await upload($"bench/{Guid.NewGuid():N}.bin");
             var seconds = watch.Elapsed.TotalSeconds;
-            cpu += server is null ? 0 : ProcessStats.CpuSeconds(server.Pid) - cpuBefore;
+            cpu += serverPid is { } after ? ProcessStats.CpuSeconds(after) - cpuBefore : 0;
             rates.Add(settings.SizeMiB * (double)MiB / 1e6 / seconds);
             await VerifyAsync(container.GetBlobClient(blob), sha, cancellationToken);
             await container.GetBlobClient(blob).DeleteAsync(cancellationToken: cancellationToken);
@@ -89,7 +110,7 @@ public sealed class Benchmark(BenchSettings settings)
 
         rates.Sort();
         var gib = settings.SizeMiB / 1024.0 * settings.Repetitions;
-        var row = new Row(name, rates[rates.Count / 2], 0, server is null ? 0 : ProcessStats.PeakRss(server.Pid), cpu / gib);
+        var row = new Row(name, rates[rates.Count / 2], 0, serverPid is { } pid ? ProcessStats.PeakRss(pid) : 0, cpu / gib);
         Console.WriteLine($"  {name}: {row.MBps:0.0} MB/s (runs: {string.Join(", ", rates.Select(r => r.ToString("0.0", CultureInfo.InvariantCulture)))})");
         return row;
     }

@@ -4,6 +4,7 @@ using BlobImageStore.Bench;
 var size = new Option<int>("--size-mib") { Description = "Size of the generated test file in MiB", DefaultValueFactory = _ => 512 };
 var parallel = new Option<int>("--parallel") { Description = "Requests (or SDK blocks) in flight", DefaultValueFactory = _ => 8 };
 var chunks = new Option<int[]>("--chunk-mib") { Description = "Chunk sizes for the HTTP API runs, in MiB", DefaultValueFactory = _ => [4, 16, 64], AllowMultipleArgumentsPerToken = true };
+var tusChunks = new Option<int[]>("--tus-chunk-mib") { Description = "Chunk sizes for the tus peer, in MiB", DefaultValueFactory = _ => [8, 32], AllowMultipleArgumentsPerToken = true };
 var memoryChunks = new Option<int[]>("--memory-chunk-mib") { Description = "Chunk sizes for the memory-flatness runs (8 in flight each)", DefaultValueFactory = _ => [8, 64, 100], AllowMultipleArgumentsPerToken = true };
 var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
@@ -12,7 +13,7 @@ var markdown = new Option<string?>("--markdown") { Description = "Also write the
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, memoryChunks, repetitions, inMemory, quick, markdown,
+    size, parallel, chunks, tusChunks, memoryChunks, repetitions, inMemory, quick, markdown,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -21,6 +22,7 @@ root.SetAction(async (result, cancellationToken) =>
         SizeMiB: isQuick ? 32 : result.GetValue(size),
         Parallel: result.GetValue(parallel),
         ChunkMiB: isQuick ? [4] : result.GetValue(chunks)!,
+        TusChunkMiB: isQuick ? [8] : result.GetValue(tusChunks)!,
         MemoryChunkMiB: isQuick ? [1, 4] : result.GetValue(memoryChunks)!,
         Repetitions: isQuick ? 1 : result.GetValue(repetitions),
         InMemory: result.GetValue(inMemory),
