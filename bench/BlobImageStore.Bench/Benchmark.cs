@@ -8,7 +8,7 @@ using BlobImageStore.Server.Hosting;
 
 namespace BlobImageStore.Bench;
 
-public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int Repetitions, bool InMemory, string? Markdown);
+public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int LatencyChunks, int Repetitions, bool InMemory, string? Markdown);
 
 public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
 
@@ -39,6 +39,7 @@ public sealed class Benchmark(BenchSettings settings)
             Console.WriteLine($"file {settings.SizeMiB} MiB, {settings.Parallel} in flight, Azurite {(settings.InMemory ? "in memory" : "on disk")}, {settings.Repetitions} repetition(s)");
             var rows = new List<Row>();
             Row limit;
+            (double Query, double Commit) latency;
             await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString))
             {
                 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
@@ -54,6 +55,7 @@ public sealed class Benchmark(BenchSettings settings)
                     return name;
                 }, container, sha, cancellationToken);
                 rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
+                latency = await LatencyAsync(http, cancellationToken);
                 foreach (var chunk in settings.ChunkMiB)
                 {
                     var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server.Pid, async name =>
@@ -82,7 +84,7 @@ public sealed class Benchmark(BenchSettings settings)
                 memory.Add((chunk, await PeakRssAsync(azurite, container, work.FullName, chunk, cancellationToken)));
             }
 
-            Print(rows, memory);
+            Print(rows, memory, latency);
             return 0;
         }
         finally
@@ -115,6 +117,50 @@ public sealed class Benchmark(BenchSettings settings)
         return row;
     }
 
+    /// <summary>A session of many 1 KiB chunks: how long GetUploadSession and CommitUploadSession take at that scale.</summary>
+    private async Task<(double Query, double Commit)> LatencyAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        const int chunk = 1024;
+        var count = settings.LatencyChunks;
+        var session = Guid.NewGuid();
+        var path = $"bench/latency-{session:N}.bin";
+        var size = (long)count * chunk;
+        var body = new byte[chunk];
+        var watch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = settings.Parallel, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"/ImageStore/{path}/$/UploadChunk?api-version=6.0&session-id={session}")
+            {
+                Content = new ByteArrayContent(body),
+            };
+            request.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue((long)i * chunk, (i + 1L) * chunk - 1, size);
+            using var response = await http.SendAsync(request, ct);
+            response.EnsureSuccessStatusCode();
+        });
+        Console.WriteLine($"  {count:N0} chunks of 1 KiB staged in {watch.Elapsed.TotalSeconds:0.0} s");
+
+        var queries = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            watch.Restart();
+            using var response = await http.GetAsync($"/ImageStore/$/GetUploadSession?api-version=6.0&session-id={session}", cancellationToken);
+            await response.Content.ReadAsStringAsync(cancellationToken);
+            response.EnsureSuccessStatusCode();
+            queries.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        watch.Restart();
+        using (var commit = await http.PostAsync($"/ImageStore/$/CommitUploadSession?api-version=6.0&session-id={session}", null, cancellationToken))
+        {
+            commit.EnsureSuccessStatusCode();
+        }
+
+        var commitSeconds = watch.Elapsed.TotalSeconds;
+        queries.Sort();
+        Console.WriteLine($"  GetUploadSession {queries[2]:0.000} s, CommitUploadSession {commitSeconds:0.000} s");
+        return (queries[2], commitSeconds);
+    }
+
     /// <summary>A fresh server, then 8 chunks of the given size in flight at once: its peak RSS.</summary>
     private async Task<long> PeakRssAsync(AzuriteProcess azurite, BlobContainerClient container, string work, int chunkMiB, CancellationToken cancellationToken)
     {
@@ -135,7 +181,7 @@ public sealed class Benchmark(BenchSettings settings)
         return peak;
     }
 
-    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory)
+    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, (double Query, double Commit) latency)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"| upload ({settings.SizeMiB} MiB, {settings.Parallel} in flight) | MB/s (median of {settings.Repetitions}) | ratio to limit | server peak RSS | server CPU s/GiB |");
@@ -152,6 +198,12 @@ public sealed class Benchmark(BenchSettings settings)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| 8 x {chunk} MiB | {peak / (double)MiB:0} MiB |");
         }
+
+        text.AppendLine();
+        text.AppendLine(CultureInfo.InvariantCulture, $"| session with {settings.LatencyChunks:N0} staged chunks | seconds |");
+        text.AppendLine("|---|---:|");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| GetUploadSession (median of 5) | {latency.Query:0.000} |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| CommitUploadSession | {latency.Commit:0.000} |");
 
         Console.WriteLine();
         Console.Write(text);

@@ -6,6 +6,7 @@ var parallel = new Option<int>("--parallel") { Description = "Requests (or SDK b
 var chunks = new Option<int[]>("--chunk-mib") { Description = "Chunk sizes for the HTTP API runs, in MiB", DefaultValueFactory = _ => [4, 16, 64], AllowMultipleArgumentsPerToken = true };
 var tusChunks = new Option<int[]>("--tus-chunk-mib") { Description = "Chunk sizes for the tus peer, in MiB", DefaultValueFactory = _ => [8, 32], AllowMultipleArgumentsPerToken = true };
 var memoryChunks = new Option<int[]>("--memory-chunk-mib") { Description = "Chunk sizes for the memory-flatness runs (8 in flight each)", DefaultValueFactory = _ => [8, 64, 100], AllowMultipleArgumentsPerToken = true };
+var latencyChunks = new Option<int>("--latency-chunks") { Description = "Staged chunks in the GetUploadSession/Commit latency run", DefaultValueFactory = _ => 10_000 };
 var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
 var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
@@ -13,7 +14,7 @@ var markdown = new Option<string?>("--markdown") { Description = "Also write the
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, tusChunks, memoryChunks, repetitions, inMemory, quick, markdown,
+    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -24,6 +25,7 @@ root.SetAction(async (result, cancellationToken) =>
         ChunkMiB: isQuick ? [4] : result.GetValue(chunks)!,
         TusChunkMiB: isQuick ? [8] : result.GetValue(tusChunks)!,
         MemoryChunkMiB: isQuick ? [1, 4] : result.GetValue(memoryChunks)!,
+        LatencyChunks: isQuick ? 300 : result.GetValue(latencyChunks),
         Repetitions: isQuick ? 1 : result.GetValue(repetitions),
         InMemory: result.GetValue(inMemory),
         Markdown: result.GetValue(markdown));
