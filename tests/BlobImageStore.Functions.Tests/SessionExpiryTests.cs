@@ -199,6 +199,41 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
     }
 
     [Fact]
+    public async Task While_another_instance_discards_under_a_claim_nobody_stages_on_the_path_or_takes_the_claim_from_it()
+    {
+        await using var store = new ExpiryStore(hosts, "mark");
+        var path = $"mark-{Guid.NewGuid():N}/f.bin";
+        var abandoned = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(path, abandoned, new byte[100], 0, 49)).Status);
+        store.Clock.Advance(PastExpiry);
+
+        // Another instance has marked the claim releasing and is discarding the path's blocks right now.
+        var claimBlob = store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path)));
+        var read = (await claimBlob.DownloadContentAsync()).Value;
+        var claim = JsonSerializer.Deserialize<PathClaim>(read.Content.ToString())!;
+        await claimBlob.UploadAsync(BinaryData.FromObjectAsJson(claim with { Releasing = store.Clock.GetUtcNow() }),
+            new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = read.Details.ETag } });
+
+        // A new session waits for the release rather than stage blocks the discard would take, then asks to retry.
+        var next = Guid.NewGuid();
+        var busy = await store.PutChunkAsync(path, next, new byte[100], 50, 99);
+        Assert.True(busy.Status == 503, busy.Body);
+        Assert.Contains("FABRIC_E_SERVICE_TOO_BUSY", busy.Body);
+        Assert.Null(await store.RecordAsync(next));
+
+        // Deleting the expired session removes its record but leaves the marked claim to the instance that marked it.
+        Assert.Equal(200, (await store.DeleteAsync(abandoned)).Status);
+        Assert.Null(await store.RecordAsync(abandoned));
+        Assert.True(await store.ClaimExistsAsync(path));
+        Assert.Equal(0, (await store.App.Cleanup.RunAsync(CancellationToken.None)).ClaimsReleased);
+
+        // If that instance died, its mark lapses and the cleanup releases the claim.
+        store.Clock.Advance(SessionLifetime.ReleaseGrace);
+        Assert.Equal(1, (await store.App.Cleanup.RunAsync(CancellationToken.None)).ClaimsReleased);
+        Assert.Equal(200, (await store.PutChunkAsync(path, next, new byte[100], 50, 99)).Status);
+    }
+
+    [Fact]
     public async Task The_timer_function_runs_the_cleanup()
     {
         await using var store = new ExpiryStore(hosts, "timer");

@@ -107,9 +107,12 @@ public sealed partial class SessionCleanup(
                     return CleanupAction.None; // Another run tombstoned it, or a chunk just before expiry touched it.
                 }
 
+                // Discard and release only under this session's own claim, and not while someone else (a delete, or
+                // another run that got there first) is discarding under it: that one releases it when done.
                 var path = StorePath.Parse(record.Path);
                 var discarded = await claims.GetClaimAsync(path, cancellationToken) is { } claim
                     && claim.Value.SessionId == sessionId
+                    && lifetime.Classify(claim.Value, tombstone, clock.GetUtcNow()) != ClaimStanding.Releasing
                     && await release.DiscardAndReleaseAsync(path, claim, cancellationToken);
                 LogExpired(logger, sessionId, record.Path, lifetime.ExpiresAt(record), discarded);
                 return CleanupAction.Expire;

@@ -152,6 +152,7 @@ public sealed partial class UploadSessions(
     /// <summary>Ends a session and discards its staged blocks as far as Azure allows; a committed file is never touched.</summary>
     public async Task DeleteAsync(Guid sessionId, CancellationToken cancellationToken)
     {
+        (StorePath Path, string Version)? marked = null;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var session = await records.GetAsync(sessionId, cancellationToken);
@@ -162,15 +163,18 @@ public sealed partial class UploadSessions(
 
             var record = session.Value.Value;
             var path = StorePath.Parse(record.Path);
-            if (record.State != SessionState.Committed
-                && await claims.GetClaimAsync(path, cancellationToken) is { } claim
-                && claim.Value.SessionId == sessionId
-                && Lifetime.Classify(claim.Value, record, clock.GetUtcNow()) != ClaimStanding.Releasing)
+            var claim = await claims.GetClaimAsync(path, cancellationToken);
+            var ours = claim is { } c && c.Value.SessionId == sessionId;
+            var releasing = ours && Lifetime.Classify(claim!.Value.Value, record, clock.GetUtcNow()) == ClaimStanding.Releasing;
+            if (record.State != SessionState.Committed && ours && !releasing && marked?.Path != path)
             {
-                // Open or expired: discard while the path is still claimed by this session (marked releasing), so no new
+                // Open or expired: discard while the path is still claimed by this session, marked releasing, so no new
                 // session can have staged blocks there. If another session holds the path already (this one expired),
                 // the old blocks are that session's to drop.
-                await release.DiscardUnderClaimAsync(path, claim, cancellationToken);
+                if (await release.DiscardUnderClaimAsync(path, claim!.Value, cancellationToken) is { } version)
+                {
+                    marked = (path, version);
+                }
             }
 
             if (!await records.TryDeleteAsync(sessionId, session.Value.Version, cancellationToken))
@@ -178,7 +182,16 @@ public sealed partial class UploadSessions(
                 continue;
             }
 
-            await ReleaseClaimAsync(path, sessionId, cancellationToken);
+            if (marked is { } m && m.Path == path)
+            {
+                await claims.ReleaseAsync(path, m.Version, cancellationToken);
+            }
+            else if (!releasing)
+            {
+                // A claim someone else marked releasing is theirs to release, once their discard is done.
+                await ReleaseClaimAsync(path, sessionId, cancellationToken);
+            }
+
             LogDeleted(logger, sessionId, record.Path, record.State);
             return;
         }
