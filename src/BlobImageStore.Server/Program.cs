@@ -6,6 +6,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.UseGatewayAddressByDefault();                 // http://127.0.0.1:19080 unless --urls says otherwise
 await builder.UseEmbeddedAzuriteWhenUnconfiguredAsync(); // no ImageStore:Storage: start Azurite from the repo
 builder.Services.AddBlobImageStore(builder.Configuration);
+builder.Services.AddHostedService<SessionCleanupService>(); // expired sessions, old tombstones, stale path claims
 builder.AddImageStoreTelemetry();
 
 var app = builder.Build();

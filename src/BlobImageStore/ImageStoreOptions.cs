@@ -35,8 +35,24 @@ public sealed class ImageStoreOptions
     [RegularExpression(@"^[\\/]$")]
     public string ResponsePathSeparator { get; set; } = "\\";
 
-    /// <summary>A session expires this long after its last accepted chunk (Service Fabric: 30 minutes).</summary>
+    /// <summary>
+    /// A session expires this long after its last accepted chunk (Service Fabric: 30 minutes). It is expired from that
+    /// moment on, whether or not the cleanup has run yet (see <see cref="Sessions.SessionLifetime"/>).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "365.00:00:00")]
     public TimeSpan SessionExpiry { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How long the cleanup keeps the tombstone of an ended session (expired or committed) before deleting it: while
+    /// it is kept, a chunk or commit for an expired session id gets a 404 that says so, and a repeated commit is 200.
+    /// Seven days, like Azure's own discard of uncommitted blocks and the storage lifecycle rule on the session container.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
+    public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often the self-hosted server runs the session cleanup (the Functions app runs it on a timer).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
+    public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 
     public char ResponseSeparator => ResponsePathSeparator.Length == 1 ? ResponsePathSeparator[0] : '\\';
 }

@@ -16,7 +16,7 @@ public static class ImageStoreServiceCollectionExtensions
     /// <summary>
     /// The image store: options from <c>ImageStore</c>, the Blob service client from <c>ImageStore:Storage</c>
     /// (a connection string, or <c>serviceUri</c> + <c>credential</c>/<c>clientId</c> for a managed identity, read by
-    /// Microsoft.Extensions.Azure), the storage adapters, the session logic and the operation table.
+    /// Microsoft.Extensions.Azure), the storage adapters, the session logic and its cleanup, and the operation table.
     /// </summary>
     public static IServiceCollection AddBlobImageStore(this IServiceCollection services, IConfiguration configuration)
     {
@@ -43,10 +43,13 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<BlobSessionRecords>();
         services.AddSingleton<ISessionRecords>(sp => sp.GetRequiredService<BlobSessionRecords>());
         services.AddSingleton<IPathClaims>(sp => sp.GetRequiredService<BlobSessionRecords>());
+        services.AddSingleton<ISessionRecordScan>(sp => sp.GetRequiredService<BlobSessionRecords>());
         services.AddSingleton<IBlockStaging, BlobBlockStaging>();
         services.AddSingleton<BlockBufferPool>();
         services.AddSingleton<ChunkWriter>();
+        services.AddSingleton<PathRelease>();
         services.AddSingleton<UploadSessions>();
+        services.AddSingleton<SessionCleanup>();
 
         services.AddSingleton<IImageStoreOperation, UploadChunk>();
         services.AddSingleton<IImageStoreOperation, GetUploadSessionById>();

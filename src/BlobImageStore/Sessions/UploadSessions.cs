@@ -17,12 +17,15 @@ public sealed record SessionStatus(UploadSessionRecord Record, IReadOnlyList<Byt
 /// The upload-session operations (UploadChunk, GetUploadSession, CommitUploadSession, DeleteUploadSession) on
 /// Azure block staging. Stateless: every decision is made from storage, with conditional writes, so chunks of one
 /// session may arrive at once at any number of server instances.
+/// A session past its expiry (<see cref="SessionLifetime"/>) is treated as expired whether or not the cleanup has run:
+/// it is not answered (204), a chunk or commit for it is a 404 saying it expired, and its path is free.
 /// </summary>
 public sealed partial class UploadSessions(
     IBlockStaging staging,
     ISessionRecords records,
     IPathClaims claims,
     ChunkWriter writer,
+    PathRelease release,
     IOptions<ImageStoreOptions> options,
     TimeProvider clock,
     ILogger<UploadSessions> logger)
@@ -30,6 +33,8 @@ public sealed partial class UploadSessions(
     private const int MaxAttempts = 8;
 
     private ChunkLayout Layout => new(options.Value.BlockSize, options.Value.MaxChunkSize);
+
+    private SessionLifetime Lifetime => new(options.Value);
 
     /// <summary>Stages one chunk (creating the session on its first chunk) and returns the bytes written.</summary>
     public async Task<long> UploadChunkAsync(ChunkRequest request, Stream body, CancellationToken cancellationToken)
@@ -75,7 +80,7 @@ public sealed partial class UploadSessions(
     public async Task<SessionStatus?> GetByIdAsync(Guid sessionId, CancellationToken cancellationToken)
     {
         var session = await records.GetAsync(sessionId, cancellationToken);
-        return session is { Value.State: SessionState.Open } open ? await StatusAsync(open.Value, cancellationToken) : null;
+        return session is { } s && Lifetime.IsLive(s.Value, clock.GetUtcNow()) ? await StatusAsync(s.Value, cancellationToken) : null;
     }
 
     public async Task<SessionStatus?> GetByPathAsync(StorePath path, CancellationToken cancellationToken)
@@ -87,8 +92,8 @@ public sealed partial class UploadSessions(
         }
 
         var session = await records.GetAsync(claim.Value.Value, cancellationToken);
-        return session is { Value.State: SessionState.Open } open && open.Value.Path == path.Value
-            ? await StatusAsync(open.Value, cancellationToken)
+        return session is { } s && Lifetime.IsLive(s.Value, clock.GetUtcNow()) && s.Value.Path == path.Value
+            ? await StatusAsync(s.Value, cancellationToken)
             : null;
     }
 
@@ -106,6 +111,11 @@ public sealed partial class UploadSessions(
                 return; // Committing again is a success (note S6).
             }
 
+            if (Lifetime.IsExpired(record, clock.GetUtcNow()))
+            {
+                throw Lifetime.ExpiredError(record);
+            }
+
             var staged = await LoadAsync(record, cancellationToken);
             var order = staged.CommitOrder();
             if (order is null)
@@ -115,11 +125,18 @@ public sealed partial class UploadSessions(
                     : $"Upload session {sessionId} holds chunks that overlap at bytes {Describe(staged.Overlaps())} (overlapping chunks were sent at the same moment), so no single copy of the file can be made. Delete the session and upload the file again.");
             }
 
+            // Touch the record first (conditionally): the session can then not expire under the commit, so the cleanup
+            // cannot release the path and let a new session stage blocks there that the Put Block List would drop.
+            if (await TryTouchAsync(session, cancellationToken) is not { } touched)
+            {
+                continue; // A chunk touched the record meanwhile, or it ended: go again with what is there now.
+            }
+
             var path = StorePath.Parse(record.Path);
             await staging.CommitAsync(path, order, cancellationToken);
 
-            var committed = record with { State = SessionState.Committed, Modified = clock.GetUtcNow() };
-            if (await records.TryReplaceAsync(committed, session.Version, cancellationToken) is null)
+            var committed = touched.Value with { State = SessionState.Committed, Modified = clock.GetUtcNow() };
+            if (await records.TryReplaceAsync(committed, touched.Version, cancellationToken) is null)
             {
                 continue; // A chunk touched the record meanwhile; the commit is idempotent, so go again.
             }
@@ -135,6 +152,7 @@ public sealed partial class UploadSessions(
     /// <summary>Ends a session and discards its staged blocks as far as Azure allows; a committed file is never touched.</summary>
     public async Task DeleteAsync(Guid sessionId, CancellationToken cancellationToken)
     {
+        (StorePath Path, string Version)? marked = null;
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var session = await records.GetAsync(sessionId, cancellationToken);
@@ -145,10 +163,18 @@ public sealed partial class UploadSessions(
 
             var record = session.Value.Value;
             var path = StorePath.Parse(record.Path);
-            if (record.State == SessionState.Open)
+            var claim = await claims.GetClaimAsync(path, cancellationToken);
+            var ours = claim is { } c && c.Value.SessionId == sessionId;
+            var releasing = ours && Lifetime.Classify(claim!.Value.Value, record, clock.GetUtcNow()) == ClaimStanding.Releasing;
+            if (record.State != SessionState.Committed && ours && !releasing && marked?.Path != path)
             {
-                // Discard while the path is still claimed, so no new session can have staged blocks there yet.
-                await staging.DiscardUncommittedAsync(path, cancellationToken);
+                // Open or expired: discard while the path is still claimed by this session, marked releasing, so no new
+                // session can have staged blocks there. If another session holds the path already (this one expired),
+                // the old blocks are that session's to drop.
+                if (await release.DiscardUnderClaimAsync(path, claim!.Value, cancellationToken) is { } version)
+                {
+                    marked = (path, version);
+                }
             }
 
             if (!await records.TryDeleteAsync(sessionId, session.Value.Version, cancellationToken))
@@ -156,7 +182,16 @@ public sealed partial class UploadSessions(
                 continue;
             }
 
-            await ReleaseClaimAsync(path, sessionId, cancellationToken);
+            if (marked is { } m && m.Path == path)
+            {
+                await claims.ReleaseAsync(path, m.Version, cancellationToken);
+            }
+            else if (!releasing)
+            {
+                // A claim someone else marked releasing is theirs to release, once their discard is done.
+                await ReleaseClaimAsync(path, sessionId, cancellationToken);
+            }
+
             LogDeleted(logger, sessionId, record.Path, record.State);
             return;
         }
@@ -169,6 +204,12 @@ public sealed partial class UploadSessions(
         for (var attempt = 0; attempt < MaxAttempts; attempt++)
         {
             var existing = await records.GetAsync(sessionId, cancellationToken);
+            if (existing is { } ended && Lifetime.IsExpired(ended.Value, clock.GetUtcNow()))
+            {
+                // Never a silent restart at offset 0: the client must learn that its chunks are gone.
+                throw Lifetime.ExpiredError(ended.Value);
+            }
+
             if (existing is { Value.State: SessionState.Open } open)
             {
                 if (open.Value.Path != path.Value)
@@ -187,7 +228,7 @@ public sealed partial class UploadSessions(
             }
 
             // No open session with this id (new, or reused after a commit or delete): claim the path, then create.
-            if (!await ClaimPathAsync(path, sessionId, cancellationToken))
+            if (!await ClaimPathAsync(path, sessionId, attempt, cancellationToken))
             {
                 continue;
             }
@@ -223,22 +264,37 @@ public sealed partial class UploadSessions(
         }
     }
 
-    /// <summary>True when the path is now claimed by this session; throws when another open session holds it.</summary>
-    private async Task<bool> ClaimPathAsync(StorePath path, Guid sessionId, CancellationToken cancellationToken)
+    /// <summary>
+    /// True when the path is now claimed by this session; false to try again (after a short wait when the path is being
+    /// released or its claim's session is just being created); throws when another open session holds it.
+    /// </summary>
+    private async Task<bool> ClaimPathAsync(StorePath path, Guid sessionId, int attempt, CancellationToken cancellationToken)
     {
-        var claim = await claims.GetAsync(path, cancellationToken);
+        var claim = await claims.GetClaimAsync(path, cancellationToken);
         if (claim is null)
         {
             return await claims.TryClaimAsync(path, sessionId, replacing: null, cancellationToken);
         }
 
-        if (claim.Value.Value == sessionId)
+        var now = clock.GetUtcNow();
+        if (claim.Value.Value.SessionId == sessionId)
         {
-            return true;
+            // Our own claim, left by an earlier incarnation of this id: rewrite it (conditionally), so that a cleanup that
+            // judged it stale from the old record can no longer mark it and discard under it.
+            return Lifetime.Classify(claim.Value.Value, null, now) != ClaimStanding.Releasing
+                ? await claims.TryClaimAsync(path, sessionId, replacing: claim.Value.Version, cancellationToken)
+                : await WaitAsync(attempt, cancellationToken);
         }
 
-        var holder = await records.GetAsync(claim.Value.Value, cancellationToken);
-        if (holder is { Value.State: SessionState.Open } h && h.Value.Path == path.Value)
+        var holder = await records.GetAsync(claim.Value.Value.SessionId, cancellationToken);
+        var standing = Lifetime.Classify(claim.Value.Value, holder?.Value, now);
+        if (standing == ClaimStanding.Releasing || (standing == ClaimStanding.Live && holder is null))
+        {
+            // The previous session's blocks are being discarded, or another session's first chunk is creating it: wait.
+            return await WaitAsync(attempt, cancellationToken);
+        }
+
+        if (standing == ClaimStanding.Live && holder is { } h)
         {
             throw FabricException.SessionConflict(
                 $"'{path}' already has an open upload session, {h.Value.SessionId} (started {Iso(h.Value.Created)}, last chunk {Iso(h.Value.Modified)}). " +
@@ -246,8 +302,14 @@ public sealed partial class UploadSessions(
                 $"or end it with DELETE /ImageStore/$/DeleteUploadSession?session-id={h.Value.SessionId}.");
         }
 
-        // The claim is stale (its session was committed, deleted, or never got a record): take it over.
+        // The claim is stale (its session was committed, deleted, expired, or never got a record): take it over.
         return await claims.TryClaimAsync(path, sessionId, replacing: claim.Value.Version, cancellationToken);
+    }
+
+    private static async Task<bool> WaitAsync(int attempt, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(100 * (attempt + 1)), cancellationToken);
+        return false;
     }
 
     private async Task ReleaseClaimAsync(StorePath path, Guid sessionId, CancellationToken cancellationToken)
@@ -258,17 +320,40 @@ public sealed partial class UploadSessions(
         }
     }
 
-    /// <summary>Moves <c>ModifiedDate</c> to now after an accepted chunk; fails if the session ended meanwhile.</summary>
+    /// <summary>
+    /// Moves <c>ModifiedDate</c> to now (conditionally on the version read), unless the session expired meanwhile;
+    /// null when the record changed since it was read.
+    /// </summary>
+    private async Task<Versioned<UploadSessionRecord>?> TryTouchAsync(Versioned<UploadSessionRecord> session, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        if (Lifetime.IsExpired(session.Value, now))
+        {
+            // It expired while this request ran: touching it now would revive it.
+            throw Lifetime.ExpiredError(session.Value);
+        }
+
+        var touched = session.Value with { Modified = now };
+        return await records.TryReplaceAsync(touched, session.Version, cancellationToken) is { } version
+            ? new Versioned<UploadSessionRecord>(touched, version)
+            : null;
+    }
+
+    /// <summary>Moves <c>ModifiedDate</c> to now after an accepted chunk; fails if the session ended or expired meanwhile.</summary>
     private async Task TouchAsync(Versioned<UploadSessionRecord> session, CancellationToken cancellationToken)
     {
-        var touched = session.Value with { Modified = clock.GetUtcNow() };
-        if (await records.TryReplaceAsync(touched, session.Version, cancellationToken) is not null)
+        if (await TryTouchAsync(session, cancellationToken) is not null)
         {
             return;
         }
 
-        // Another chunk touched it first (fine), unless the session was committed or deleted while this one was written.
+        // Another chunk touched it first (fine), unless the session was committed, deleted or expired while this one was written.
         var now = await records.GetAsync(session.Value.SessionId, cancellationToken);
+        if (now is { } ended && ended.Value.Incarnation == session.Value.Incarnation && Lifetime.IsExpired(ended.Value, clock.GetUtcNow()))
+        {
+            throw Lifetime.ExpiredError(ended.Value);
+        }
+
         if (now is not { Value.State: SessionState.Open } || now.Value.Value.Incarnation != session.Value.Incarnation)
         {
             throw FabricException.SessionConflict(
@@ -294,7 +379,7 @@ public sealed partial class UploadSessions(
 
     private static FabricException Busy(Guid sessionId) =>
         new(System.Net.HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
-            $"Upload session {sessionId} kept changing under this request (many requests at once on one session). Retry the request.");
+            $"Upload session {sessionId} kept changing under this request (many requests at once on one session, or the path's previous session still being cleaned up). Retry the request.");
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} started for {StorePath} ({FileSize} bytes)")]
     private static partial void LogStarted(ILogger logger, Guid sessionId, string storePath, long fileSize);

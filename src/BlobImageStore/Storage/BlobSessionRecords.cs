@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -13,12 +15,16 @@ namespace BlobImageStore.Storage;
 /// <summary>
 /// Session records (<c>sessions/{id}.json</c>) and path claims (<c>paths/{sha256 of path}.json</c>) as small blobs in
 /// the session container. Every write is conditional (If-None-Match: * to create, If-Match to change), so any
-/// number of server instances can serve one session without a lock.
+/// number of server instances can serve one session without a lock. Each record also carries its state and modified
+/// time as blob metadata, so the cleanup can list what is due without downloading every record.
 /// </summary>
-public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRecords, IPathClaims
+public sealed class BlobSessionRecords(StoreContainers containers, TimeProvider clock) : ISessionRecords, IPathClaims, ISessionRecordScan
 {
     public const string SessionPrefix = "sessions/";
     public const string ClaimPrefix = "paths/";
+
+    private const string StateMetadata = "state";
+    private const string ModifiedMetadata = "modified";
 
     public async Task<Versioned<UploadSessionRecord>?> GetAsync(Guid sessionId, CancellationToken cancellationToken)
     {
@@ -27,10 +33,10 @@ public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRec
     }
 
     public Task<string?> TryCreateAsync(UploadSessionRecord record, string? replacing, CancellationToken cancellationToken) =>
-        WriteAsync(SessionBlob(record.SessionId), record, RecordJson.Default.UploadSessionRecord, Condition(replacing), cancellationToken);
+        WriteAsync(SessionBlob(record.SessionId), record, RecordJson.Default.UploadSessionRecord, Condition(replacing), cancellationToken, Metadata(record));
 
     public Task<string?> TryReplaceAsync(UploadSessionRecord record, string version, CancellationToken cancellationToken) =>
-        WriteAsync(SessionBlob(record.SessionId), record, RecordJson.Default.UploadSessionRecord, Condition(version), cancellationToken);
+        WriteAsync(SessionBlob(record.SessionId), record, RecordJson.Default.UploadSessionRecord, Condition(version), cancellationToken, Metadata(record));
 
     public Task<bool> TryDeleteAsync(Guid sessionId, string version, CancellationToken cancellationToken) =>
         DeleteAsync(SessionBlob(sessionId), version, cancellationToken);
@@ -41,11 +47,51 @@ public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRec
         return stored is { } s ? new Versioned<Guid>(s.Value.SessionId, s.Version) : null;
     }
 
+    public async Task<Versioned<PathClaim>?> GetClaimAsync(StorePath path, CancellationToken cancellationToken)
+    {
+        var stored = await ReadAsync(ClaimBlob(path), RecordJson.Default.PathClaim, cancellationToken);
+        return stored is { } s ? new Versioned<PathClaim>(s.Value, s.Version) : null;
+    }
+
     public async Task<bool> TryClaimAsync(StorePath path, Guid sessionId, string? replacing, CancellationToken cancellationToken) =>
-        await WriteAsync(ClaimBlob(path), new PathClaim(sessionId, path.Value), RecordJson.Default.PathClaim, Condition(replacing), cancellationToken) is not null;
+        await WriteAsync(ClaimBlob(path), new PathClaim(sessionId, path.Value, clock.GetUtcNow()), RecordJson.Default.PathClaim, Condition(replacing), cancellationToken) is not null;
+
+    public Task<string?> TryMarkReleasingAsync(StorePath path, Versioned<PathClaim> claim, CancellationToken cancellationToken) =>
+        WriteAsync(ClaimBlob(path), claim.Value with { Releasing = clock.GetUtcNow() }, RecordJson.Default.PathClaim, Condition(claim.Version), cancellationToken);
 
     public Task ReleaseAsync(StorePath path, string version, CancellationToken cancellationToken) =>
         DeleteAsync(ClaimBlob(path), version, cancellationToken);
+
+    public async IAsyncEnumerable<SessionRecordEntry> ListSessionsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await containers.EnsureCreatedAsync(cancellationToken);
+        await foreach (var item in containers.Sessions.GetBlobsAsync(BlobTraits.Metadata, BlobStates.None, SessionPrefix, cancellationToken))
+        {
+            var name = item.Name[SessionPrefix.Length..];
+            if (!name.EndsWith(".json", StringComparison.Ordinal) || !Guid.TryParseExact(name[..^".json".Length], "D", out var id))
+            {
+                continue;
+            }
+
+            SessionState? state = item.Metadata.TryGetValue(StateMetadata, out var s) && Enum.TryParse<SessionState>(s, out var parsed) ? parsed : null;
+            DateTimeOffset? modified = item.Metadata.TryGetValue(ModifiedMetadata, out var m)
+                && DateTimeOffset.TryParseExact(m, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) ? time : null;
+            yield return new SessionRecordEntry(id, state, modified);
+        }
+    }
+
+    public async IAsyncEnumerable<Versioned<PathClaim>> ListClaimsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await containers.EnsureCreatedAsync(cancellationToken);
+        await foreach (var item in containers.Sessions.GetBlobsAsync(BlobTraits.None, BlobStates.None, ClaimPrefix, cancellationToken))
+        {
+            // Read each claim: a claim is small, and there is about one per open session.
+            if (await ReadAsync(containers.Sessions.GetBlobClient(item.Name), RecordJson.Default.PathClaim, cancellationToken) is { } claim)
+            {
+                yield return new Versioned<PathClaim>(claim.Value, claim.Version);
+            }
+        }
+    }
 
     /// <summary>Blob name of a path's claim: a hash, since a store path may be as long as a blob name itself.</summary>
     public static string ClaimName(StorePath path) =>
@@ -54,6 +100,12 @@ public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRec
     private BlobClient SessionBlob(Guid id) => containers.Sessions.GetBlobClient($"{SessionPrefix}{id:D}.json");
 
     private BlobClient ClaimBlob(StorePath path) => containers.Sessions.GetBlobClient(ClaimName(path));
+
+    private static Dictionary<string, string> Metadata(UploadSessionRecord record) => new()
+    {
+        [StateMetadata] = record.State.ToString(),
+        [ModifiedMetadata] = record.Modified.ToString("O", CultureInfo.InvariantCulture),
+    };
 
     private static BlobRequestConditions Condition(string? version) =>
         version is null ? new BlobRequestConditions { IfNoneMatch = ETag.All } : new BlobRequestConditions { IfMatch = new ETag(version) };
@@ -74,7 +126,7 @@ public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRec
         }
     }
 
-    private async Task<string?> WriteAsync<T>(BlobClient blob, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, BlobRequestConditions conditions, CancellationToken cancellationToken)
+    private async Task<string?> WriteAsync<T>(BlobClient blob, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, BlobRequestConditions conditions, CancellationToken cancellationToken, IDictionary<string, string>? metadata = null)
     {
         await containers.EnsureCreatedAsync(cancellationToken);
         try
@@ -84,6 +136,7 @@ public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRec
             {
                 Conditions = conditions,
                 HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                Metadata = metadata,
             }, cancellationToken);
             return result.Value.ETag.ToString();
         }
@@ -107,8 +160,11 @@ public sealed class BlobSessionRecords(StoreContainers containers) : ISessionRec
     }
 }
 
-/// <summary>The content of a path claim: which session holds the path.</summary>
-public sealed record PathClaim(Guid SessionId, string Path);
+/// <summary>
+/// The content of a path claim: which session holds the path, since when (null in claims written before this was
+/// kept), and, while its staged blocks are being discarded, since when that is going on.
+/// </summary>
+public sealed record PathClaim(Guid SessionId, string Path, DateTimeOffset? Claimed = null, DateTimeOffset? Releasing = null);
 
 [JsonSourceGenerationOptions(UseStringEnumConverter = true)]
 [JsonSerializable(typeof(UploadSessionRecord))]

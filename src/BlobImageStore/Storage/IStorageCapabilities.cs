@@ -42,9 +42,32 @@ public interface IPathClaims
 {
     Task<Versioned<Guid>?> GetAsync(StorePath path, CancellationToken cancellationToken);
 
+    /// <summary>The whole claim: who holds the path, since when, and whether its staged blocks are being discarded.</summary>
+    Task<Versioned<PathClaim>?> GetClaimAsync(StorePath path, CancellationToken cancellationToken);
+
     /// <summary>Claims the path for the session if nobody holds it (or takes over the claim read at <paramref name="replacing"/>).</summary>
     Task<bool> TryClaimAsync(StorePath path, Guid sessionId, string? replacing, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Marks the claim read at its version as "releasing": its holder is gone and the path's staged blocks are about to be
+    /// discarded, so no new session may take the path until the claim is released. Returns the new version, or null when
+    /// the claim changed meanwhile (then someone else owns what happens to the path).
+    /// </summary>
+    Task<string?> TryMarkReleasingAsync(StorePath path, Versioned<PathClaim> claim, CancellationToken cancellationToken);
 
     /// <summary>Releases the claim if it is still the one read at <paramref name="version"/>.</summary>
     Task ReleaseAsync(StorePath path, string version, CancellationToken cancellationToken);
 }
+
+/// <summary>Lists the session container for the cleanup: session records by prefix <c>sessions/</c>, claims by <c>paths/</c>.</summary>
+public interface ISessionRecordScan
+{
+    /// <summary>Every session record's id, with the state and modified time it was last written with (null when unknown).</summary>
+    IAsyncEnumerable<SessionRecordEntry> ListSessionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every path claim, read at its current version.</summary>
+    IAsyncEnumerable<Versioned<PathClaim>> ListClaimsAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A listed session record: enough to tell whether the cleanup has anything to do with it before reading it.</summary>
+public readonly record struct SessionRecordEntry(Guid SessionId, SessionState? State, DateTimeOffset? Modified);

@@ -7,7 +7,8 @@ namespace BlobImageStore.Http.Operations;
 /// <b>CommitImageStoreUploadSession</b> — <c>POST /ImageStore/$/CommitUploadSession?session-id={uuid}&amp;api-version=6.0</c>;
 /// 200 with no body. The received chunks must cover the file exactly, else 400 E_INVALIDARG naming the missing
 /// ranges, and the session stays open. One Put Block List makes the file an ordinary block blob at its path,
-/// replacing any file there. Committing a committed session again is 200 (note S6); an unknown session is 404.
+/// replacing any file there. Committing a committed session again is 200 (note S6); an unknown session is 404, and so is
+/// an expired one, with a message saying when it expired and that the file must be uploaded again in a new session.
 /// </summary>
 public sealed class CommitUploadSession(UploadSessions sessions) : IImageStoreOperation
 {

@@ -7,7 +7,7 @@ namespace BlobImageStore.Http.Operations;
 /// <summary>
 /// <b>GetImageStoreUploadSessionById</b> — <c>GET /ImageStore/$/GetUploadSession?session-id={uuid}&amp;api-version=6.0</c>;
 /// 200 <c>UploadSession</c> (<c>{"UploadSessions":[…]}</c>, one entry), or 204 with no body when no open session
-/// has that id (note S5). <c>ExpectedRanges</c> are the inclusive byte ranges still missing, computed from the
+/// unexpired session has that id (note S5): an expired session is not answered, whether or not the cleanup has run. <c>ExpectedRanges</c> are the inclusive byte ranges still missing, computed from the
 /// blocks actually staged.
 /// </summary>
 public sealed class GetUploadSessionById(UploadSessions sessions, IOptions<ImageStoreOptions> options) : IImageStoreOperation

@@ -9,7 +9,8 @@ namespace BlobImageStore.Http.Operations;
 /// <b>UploadFileChunk</b> — <c>PUT /ImageStore/{contentPath}/$/UploadChunk?session-id={uuid}&amp;api-version=6.0</c>
 /// with <c>Content-Range: bytes {first}-{last}/{file length}</c> (inclusive) and the chunk's bytes as the body;
 /// 200 with no body. Chunks come in any order, several at once; the first chunk of an unknown session id starts
-/// the session (notes S2–S4). An optional <c>Content-MD5</c> (base64 MD5 of the chunk) is verified.
+/// the session (notes S2–S4); a chunk for an expired session id is 404 FABRIC_E_FILE_NOT_FOUND saying so, never a
+/// silent new session. An optional <c>Content-MD5</c> (base64 MD5 of the chunk) is verified.
 /// Differences from Service Fabric: an exact re-send of a received chunk is accepted (SF refuses it), a range whose
 /// last byte equals the file length is refused (SF accepts that off-by-one), and a second open session on a path
 /// gets 409 (SF allows several; on Blob Storage a commit would silently discard the other session's bytes).

@@ -1,0 +1,98 @@
+using System.Text;
+using BlobImageStore.Sessions;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BlobImageStore.Functions.Tests.Infrastructure;
+
+/// <summary>An answer, from either host.</summary>
+public sealed record Answer(int Status, string? Reason, string? ContentType, string Body);
+
+/// <summary>
+/// The Functions app in-process: the container the app builds (<see cref="ImageStoreFunctionsApp.AddImageStoreFunctions"/>)
+/// and its function classes, activated as the worker activates them. A request is an HttpContext built the way the
+/// ASP.NET Core integration hands it over (method, path, query, raw target, headers, body); the function's result is then
+/// executed as the worker's proxying middleware does, and the response written is the answer.
+/// </summary>
+public sealed class InProcessFunctions : IAsyncDisposable
+{
+    private readonly ServiceProvider _services;
+
+    private InProcessFunctions(ServiceProvider services) => _services = services;
+
+    public IServiceProvider Services => _services;
+
+    public SessionCleanup Cleanup => _services.GetRequiredService<SessionCleanup>();
+
+    public ImageStoreFunctions HttpFunctions => ActivatorUtilities.CreateInstance<ImageStoreFunctions>(_services);
+
+    public SessionCleanupFunction CleanupFunction => ActivatorUtilities.CreateInstance<SessionCleanupFunction>(_services);
+
+    /// <summary>The app on <paramref name="storage"/>, with <c>ImageStore:*</c> settings (keys without the section) and, optionally, a test clock.</summary>
+    public static InProcessFunctions Create(string storage, IReadOnlyDictionary<string, string>? imageStore = null, TimeProvider? clock = null)
+    {
+        var values = new Dictionary<string, string?> { ["ImageStore:Storage"] = storage };
+        foreach (var (key, value) in imageStore ?? new Dictionary<string, string>())
+        {
+            values["ImageStore:" + key] = value;
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton<IConfiguration>(configuration);
+        services.AddLogging();
+        services.AddImageStoreFunctions(configuration);
+        if (clock is not null)
+        {
+            services.AddSingleton(clock);
+        }
+
+        return new InProcessFunctions(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
+    }
+
+    public Task<Answer> SendAsync(HttpMethod method, string target, byte[]? body = null, string? contentRange = null) =>
+        SendAsync(method, target, body, contentRange is null ? [] : [("Content-Range", contentRange)]);
+
+    public async Task<Answer> SendAsync(HttpMethod method, string target, byte[]? body, IEnumerable<(string Name, string Value)> headers)
+    {
+        var context = new DefaultHttpContext { RequestServices = _services };
+        var request = context.Request;
+        request.Method = method.Method;
+        request.Scheme = "http";
+        request.Host = new HostString("localhost", 7071);
+        var query = target.IndexOf('?');
+        request.Path = PathString.FromUriComponent(query >= 0 ? target[..query] : target);
+        request.QueryString = query >= 0 ? new QueryString(target[query..]) : QueryString.Empty;
+        context.Features.Get<IHttpRequestFeature>()!.RawTarget = target;
+        foreach (var (name, value) in headers)
+        {
+            request.Headers.Append(name, value);
+        }
+
+        if (body is not null)
+        {
+            request.Body = new MemoryStream(body, writable: false);
+            request.ContentLength = body.Length;
+        }
+
+        var responseBody = new MemoryStream();
+        context.Response.Body = responseBody;
+
+        // The host routes /ImageStore to ImageStoreRoot and /ImageStore/{*rest} to ImageStore.
+        var functions = HttpFunctions;
+        var result = request.Path.Value!.TrimEnd('/').Equals("/ImageStore", StringComparison.OrdinalIgnoreCase)
+            ? await functions.ImageStoreRootAsync(request)
+            : await functions.ImageStoreAsync(request);
+        await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
+
+        return new Answer(context.Response.StatusCode, context.Features.Get<IHttpResponseFeature>()?.ReasonPhrase,
+            context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()));
+    }
+
+    public ValueTask DisposeAsync() => _services.DisposeAsync();
+}

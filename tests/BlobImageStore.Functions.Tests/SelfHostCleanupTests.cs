@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Blobs.Specialized;
+using BlobImageStore.Functions.Tests.Infrastructure;
+using BlobImageStore.IntegrationTests.Infrastructure;
+using BlobImageStore.Paths;
+using BlobImageStore.Storage;
+
+namespace BlobImageStore.Functions.Tests;
+
+/// <summary>
+/// The self-host registers the cleanup as a background service and it runs: a real server process with a 3-second
+/// expiry and a half-second cleanup interval turns an abandoned session into a tombstone on its own, in real time.
+/// </summary>
+[Collection(HostsCollection.Name)]
+public sealed class SelfHostCleanupTests(HostsFixture hosts)
+{
+    [Fact]
+    public async Task The_servers_background_cleanup_tombstones_an_abandoned_session_and_discards_its_chunks()
+    {
+        var (files, sessions) = hosts.NewContainers("selfhost");
+        await using var server = await ServerProcess.StartAsync(hosts.Azurite.ConnectionString, new Dictionary<string, string>
+        {
+            ["ImageStore__Container"] = files,
+            ["ImageStore__SessionContainer"] = sessions,
+            ["ImageStore__BlockSize"] = HostsFixture.BlockSize.ToString(CultureInfo.InvariantCulture),
+            ["ImageStore__SessionExpiry"] = "00:00:03",
+            ["ImageStore__CleanupInterval"] = "00:00:00.500",
+        });
+        using var api = new ImageStoreApi(server.Address);
+        var path = $"selfhost-{Guid.NewGuid():N}/f.bin";
+        var session = Guid.NewGuid();
+        var file = TestData.Bytes(200_000, 9);
+
+        await Fabric.AssertOkAsync(await api.UploadChunkAsync(path, session, file, 0, 149_999));
+        Assert.NotNull(await api.GetSessionAsync(session));
+
+        // The cleanup tombstones the record, then discards the blocks and releases the claim: wait for all of it.
+        var container = hosts.Blobs.GetBlobContainerClient(sessions);
+        var record = container.GetBlobClient($"sessions/{session:D}.json");
+        var claim = container.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path)));
+        var blob = hosts.Blobs.GetBlobContainerClient(files).GetBlockBlobClient(path);
+        Assert.True(await UncommittedBlocksAsync(blob) > 0);
+        var waited = Stopwatch.StartNew();
+        (string? State, bool Claimed, int Blocks) seen = default;
+        while (waited.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            using var json = JsonDocument.Parse((await record.DownloadContentAsync()).Value.Content.ToString());
+            seen = (json.RootElement.GetProperty("State").GetString(), (await claim.ExistsAsync()).Value, await UncommittedBlocksAsync(blob));
+            if (seen == ("Expired", false, 0))
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        Assert.True(seen == ("Expired", false, 0), $"still {seen} after {waited.Elapsed}:\n{server.Output}");
+
+        Assert.Null(await api.GetSessionAsync(session));
+        var message = await Fabric.AssertErrorAsync(await api.UploadChunkAsync(path, session, file, 150_000, 199_999), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND");
+        Assert.Contains("3 seconds after its last chunk", message);
+    }
+
+    private static async Task<int> UncommittedBlocksAsync(BlockBlobClient blob)
+    {
+        try
+        {
+            return (await blob.GetBlockListAsync(BlockListTypes.Uncommitted)).Value.UncommittedBlocks.Count();
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,274 @@
+using System.Text.Json;
+using Azure.Storage.Blobs.Specialized;
+using BlobImageStore.Functions.Tests.Infrastructure;
+using BlobImageStore.IntegrationTests.Infrastructure;
+using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
+using BlobImageStore.Storage;
+
+namespace BlobImageStore.Functions.Tests;
+
+/// <summary>
+/// Session expiry end to end, through the function classes on a real Azurite: a 2-second <c>ImageStore:SessionExpiry</c>
+/// set by options, and a test clock moved past it (and past the tombstone retention) instead of sleeping.
+/// </summary>
+[Collection(HostsCollection.Name)]
+public sealed class SessionExpiryTests(HostsFixture hosts)
+{
+    private static readonly TimeSpan PastExpiry = ExpiryStore.Expiry + TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public async Task An_abandoned_session_expires_is_cleaned_up_once_and_its_id_answers_404_until_its_tombstone_goes()
+    {
+        await using var store = new ExpiryStore(hosts, "exp");
+        var file = TestData.Bytes(300_000, 1);
+
+        // P already holds a committed file; R holds none. One abandoned session on each.
+        var p = $"exp-{Guid.NewGuid():N}/committed.bin";
+        var r = $"exp-{Guid.NewGuid():N}/new.bin";
+        var committed = (await store.Files.GetBlobClient(p).UploadAsync(BinaryData.FromString("committed before"))).Value;
+        Guid onP = Guid.NewGuid(), onR = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(p, onP, file, 0, 99_999)).Status);
+        Assert.Equal(200, (await store.PutChunkAsync(r, onR, file, 0, 149_999)).Status);
+        Assert.Equal(200, (await store.GetByIdAsync(onP)).Status);
+        Assert.True(await store.UncommittedBlocksAsync(r) > 0);
+
+        store.Clock.Advance(PastExpiry);
+
+        // Expired from the moment Modified+Expiry passed, before any cleanup has run: no session, and a 404 that says why.
+        Assert.Equal("Open", await store.StateAsync(onP));
+        Assert.Equal(204, (await store.GetByIdAsync(onP)).Status);
+        Assert.Equal(204, (await store.GetByPathAsync(p)).Status);
+        Assert.Equal(204, (await store.GetByIdAsync(onR)).Status);
+        AssertExpired(await store.PutChunkAsync(p, onP, file, 100_000, 199_999), onP);
+        AssertExpired(await store.CommitAsync(onR), onR);
+
+        // Two cleanups at once, as two instances: each session is expired exactly once, and nothing fails.
+        var second = store.NewInstance();
+        var reports = await Task.WhenAll(store.App.Cleanup.RunAsync(CancellationToken.None), second.Cleanup.RunAsync(CancellationToken.None));
+        Assert.Equal(2, reports.Sum(x => x.Expired));
+        Assert.Equal(0, reports.Sum(x => x.Failures));
+        Assert.Equal(0, reports.Sum(x => x.TombstonesRemoved));
+
+        // The records are tombstones that still say when the last chunk came; the claims are gone.
+        var tombstone = (await store.RecordAsync(onP))!.Value;
+        Assert.Equal("Expired", tombstone.GetProperty("State").GetString());
+        Assert.Equal("Expired", await store.StateAsync(onR));
+        Assert.Empty(await store.NamesAsync(BlobSessionRecords.ClaimPrefix));
+
+        // R's staged chunks are discarded; P's committed file is untouched, byte for byte and ETag.
+        Assert.False((await store.Files.GetBlobClient(r).ExistsAsync()).Value);
+        Assert.Equal(0, await store.UncommittedBlocksAsync(r));
+        var download = (await store.Files.GetBlobClient(p).DownloadContentAsync()).Value;
+        Assert.Equal("committed before", download.Content.ToString());
+        Assert.Equal(committed.ETag, download.Details.ETag);
+
+        // Still a 404 after the cleanup (from the tombstone), never a silent new session at offset 0.
+        AssertExpired(await store.PutChunkAsync(p, onP, file, 0, 99_999), onP);
+        AssertExpired(await store.PutChunkAsync(r, onR, file, 150_000, 299_999), onR);
+        Assert.Equal(204, (await store.GetByIdAsync(onP)).Status);
+        Assert.Equal("Expired", await store.StateAsync(onP));
+
+        // A second pass finds nothing more to do.
+        var again = await store.App.Cleanup.RunAsync(CancellationToken.None);
+        Assert.Equal((0, 0, 0, 0), (again.Expired, again.TombstonesRemoved, again.ClaimsReleased, again.Failures));
+
+        // The paths are free for new sessions, which start from nothing.
+        var fresh = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(r, fresh, file, 200_000, 299_999)).Status);
+        Assert.Equal([(0L, 199_999L)], Ranges(await store.GetByIdAsync(fresh)));
+
+        // After the retention the tombstones go; then the id is forgotten and may start a new session.
+        store.Clock.Advance(ExpiryStore.Retention);
+        var late = await store.App.Cleanup.RunAsync(CancellationToken.None);
+        Assert.Equal(2, late.TombstonesRemoved);
+        Assert.Equal(1, late.Expired); // the fresh session, abandoned in turn
+        Assert.Null(await store.RecordAsync(onP));
+        Assert.Null(await store.RecordAsync(onR));
+        Assert.Equal(200, (await store.PutChunkAsync(p, onP, file, 0, 99_999)).Status);
+    }
+
+    [Fact]
+    public async Task Deleting_an_expired_session_is_200_discards_its_chunks_and_forgets_its_id()
+    {
+        await using var store = new ExpiryStore(hosts, "del");
+        var file = TestData.Bytes(200_000, 2);
+        var beforeCleanup = $"del-{Guid.NewGuid():N}/a.bin";
+        var afterCleanup = $"del-{Guid.NewGuid():N}/b.bin";
+        Guid s1 = Guid.NewGuid(), s2 = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(beforeCleanup, s1, file, 0, 99_999)).Status);
+        Assert.Equal(200, (await store.PutChunkAsync(afterCleanup, s2, file, 0, 99_999)).Status);
+        store.Clock.Advance(PastExpiry);
+
+        // Expired, not yet cleaned up: the delete discards and removes the record.
+        Assert.Equal(200, (await store.DeleteAsync(s1)).Status);
+        Assert.Null(await store.RecordAsync(s1));
+        Assert.False(await store.ClaimExistsAsync(beforeCleanup));
+        Assert.False((await store.Files.GetBlobClient(beforeCleanup).ExistsAsync()).Value);
+        Assert.Equal(0, await store.UncommittedBlocksAsync(beforeCleanup));
+
+        // Cleaned up into a tombstone: the delete removes the tombstone.
+        Assert.Equal(1, (await store.App.Cleanup.RunAsync(CancellationToken.None)).Expired);
+        Assert.Equal("Expired", await store.StateAsync(s2));
+        Assert.Equal(200, (await store.DeleteAsync(s2)).Status);
+        Assert.Null(await store.RecordAsync(s2));
+
+        // The ids are forgotten: the client chose to end them, so a new chunk starts a new session.
+        Assert.Equal(200, (await store.PutChunkAsync(beforeCleanup, s1, file, 100_000, 199_999)).Status);
+        Assert.Equal([(0L, 99_999L)], Ranges(await store.GetByIdAsync(s1)));
+    }
+
+    [Fact]
+    public async Task A_new_session_may_take_an_expired_sessions_path_at_once_and_the_cleanup_never_discards_its_chunks()
+    {
+        await using var store = new ExpiryStore(hosts, "take");
+        var path = $"take-{Guid.NewGuid():N}/f.bin";
+        var old = TestData.Bytes(200_000, 3);
+        var file = TestData.Bytes(200_000, 4);
+        Guid abandoned = Guid.NewGuid(), next = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(path, abandoned, old, 0, 99_999)).Status);
+        store.Clock.Advance(PastExpiry);
+
+        // Before the cleanup: the path is free (the expired session's claim is stale).
+        Assert.Equal(200, (await store.PutChunkAsync(path, next, file, 100_000, 199_999)).Status);
+        Assert.Equal(next.ToString(), Session(await store.GetByPathAsync(path)).GetProperty("SessionId").GetString());
+
+        // The cleanup expires the abandoned session but leaves the path and its blocks to the new session.
+        var report = await store.App.Cleanup.RunAsync(CancellationToken.None);
+        Assert.Equal(1, report.Expired);
+        Assert.Equal(0, report.ClaimsReleased);
+        Assert.Equal("Expired", await store.StateAsync(abandoned));
+        Assert.True(await store.ClaimExistsAsync(path));
+        Assert.Equal([(0L, 99_999L)], Ranges(await store.GetByIdAsync(next)));
+
+        Assert.Equal(200, (await store.PutChunkAsync(path, next, file, 0, 99_999)).Status);
+        Assert.Equal(200, (await store.CommitAsync(next)).Status);
+        Assert.Equal(file, (await store.Files.GetBlobClient(path).DownloadContentAsync()).Value.Content.ToArray());
+    }
+
+    [Fact]
+    public async Task Many_cleanups_at_once_expire_each_session_exactly_once()
+    {
+        await using var store = new ExpiryStore(hosts, "many");
+        var sessions = Enumerable.Range(0, 8).Select(_ => (Path: $"many-{Guid.NewGuid():N}/f.bin", Id: Guid.NewGuid())).ToList();
+        foreach (var (path, id) in sessions)
+        {
+            Assert.Equal(200, (await store.PutChunkAsync(path, id, new byte[100], 0, 49)).Status);
+        }
+
+        store.Clock.Advance(PastExpiry);
+        var instances = Enumerable.Range(0, 3).Select(_ => store.NewInstance()).ToList();
+        var reports = await Task.WhenAll(instances.Select(i => i.Cleanup.RunAsync(CancellationToken.None)));
+
+        Assert.Equal(sessions.Count, reports.Sum(r => r.Expired));
+        Assert.Equal(0, reports.Sum(r => r.Failures));
+        foreach (var (path, id) in sessions)
+        {
+            Assert.Equal("Expired", await store.StateAsync(id));
+            Assert.False(await store.ClaimExistsAsync(path));
+            Assert.False((await store.Files.GetBlobClient(path).ExistsAsync()).Value);
+        }
+    }
+
+    [Fact]
+    public async Task Stale_path_claims_are_released_but_a_claim_just_written_is_left_alone()
+    {
+        await using var store = new ExpiryStore(hosts, "claim");
+        var now = store.Clock.GetUtcNow();
+        var old = StorePath.Parse($"claim-{Guid.NewGuid():N}/old.bin");
+        var fresh = StorePath.Parse($"claim-{Guid.NewGuid():N}/fresh.bin");
+        var committedHolder = StorePath.Parse($"claim-{Guid.NewGuid():N}/done.bin");
+
+        // An hour-old claim whose session never got a record (its first chunk died); one written a moment ago (its
+        // session's record is on its way); one whose session committed but whose release failed.
+        await WriteClaimAsync(store, old, new PathClaim(Guid.NewGuid(), old.Value, now - TimeSpan.FromHours(1)));
+        await WriteClaimAsync(store, fresh, new PathClaim(Guid.NewGuid(), fresh.Value, now));
+        var done = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(committedHolder.Value, done, new byte[10], 0, 9)).Status);
+        var claim = (await store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(committedHolder)).DownloadContentAsync()).Value.Content.ToString();
+        Assert.Equal(200, (await store.CommitAsync(done)).Status);
+        await WriteClaimAsync(store, committedHolder, JsonSerializer.Deserialize<PathClaim>(claim)! with { Claimed = now - TimeSpan.FromHours(1) });
+
+        var report = await store.App.Cleanup.RunAsync(CancellationToken.None);
+
+        Assert.Equal(2, report.ClaimsReleased);
+        Assert.False(await store.ClaimExistsAsync(old.Value));
+        Assert.False(await store.ClaimExistsAsync(committedHolder.Value));
+        Assert.True(await store.ClaimExistsAsync(fresh.Value));
+        Assert.Equal(new byte[10], (await store.Files.GetBlobClient(committedHolder.Value).DownloadContentAsync()).Value.Content.ToArray());
+    }
+
+    [Fact]
+    public async Task While_another_instance_discards_under_a_claim_nobody_stages_on_the_path_or_takes_the_claim_from_it()
+    {
+        await using var store = new ExpiryStore(hosts, "mark");
+        var path = $"mark-{Guid.NewGuid():N}/f.bin";
+        var abandoned = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync(path, abandoned, new byte[100], 0, 49)).Status);
+        store.Clock.Advance(PastExpiry);
+
+        // Another instance has marked the claim releasing and is discarding the path's blocks right now.
+        var claimBlob = store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path)));
+        var read = (await claimBlob.DownloadContentAsync()).Value;
+        var claim = JsonSerializer.Deserialize<PathClaim>(read.Content.ToString())!;
+        await claimBlob.UploadAsync(BinaryData.FromObjectAsJson(claim with { Releasing = store.Clock.GetUtcNow() }),
+            new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = read.Details.ETag } });
+
+        // A new session waits for the release rather than stage blocks the discard would take, then asks to retry.
+        var next = Guid.NewGuid();
+        var busy = await store.PutChunkAsync(path, next, new byte[100], 50, 99);
+        Assert.True(busy.Status == 503, busy.Body);
+        Assert.Contains("FABRIC_E_SERVICE_TOO_BUSY", busy.Body);
+        Assert.Null(await store.RecordAsync(next));
+
+        // Deleting the expired session removes its record but leaves the marked claim to the instance that marked it.
+        Assert.Equal(200, (await store.DeleteAsync(abandoned)).Status);
+        Assert.Null(await store.RecordAsync(abandoned));
+        Assert.True(await store.ClaimExistsAsync(path));
+        Assert.Equal(0, (await store.App.Cleanup.RunAsync(CancellationToken.None)).ClaimsReleased);
+
+        // If that instance died, its mark lapses and the cleanup releases the claim.
+        store.Clock.Advance(SessionLifetime.ReleaseGrace);
+        Assert.Equal(1, (await store.App.Cleanup.RunAsync(CancellationToken.None)).ClaimsReleased);
+        Assert.Equal(200, (await store.PutChunkAsync(path, next, new byte[100], 50, 99)).Status);
+    }
+
+    [Fact]
+    public async Task The_timer_function_runs_the_cleanup()
+    {
+        await using var store = new ExpiryStore(hosts, "timer");
+        var id = Guid.NewGuid();
+        Assert.Equal(200, (await store.PutChunkAsync($"timer-{Guid.NewGuid():N}/f.bin", id, new byte[10], 0, 4)).Status);
+        store.Clock.Advance(PastExpiry);
+
+        await store.App.CleanupFunction.RunAsync(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
+        Assert.Equal("Expired", await store.StateAsync(id));
+    }
+
+    private static async Task WriteClaimAsync(ExpiryStore store, StorePath path, PathClaim claim) =>
+        await store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(path)).UploadAsync(BinaryData.FromObjectAsJson(claim), overwrite: true);
+
+    private static void AssertExpired(Answer answer, Guid session)
+    {
+        Assert.True(answer.Status == 404, $"{answer.Status}: {answer.Body}");
+        var error = JsonDocument.Parse(answer.Body).RootElement.GetProperty("Error");
+        Assert.Equal("FABRIC_E_FILE_NOT_FOUND", error.GetProperty("Code").GetString());
+        var message = error.GetProperty("Message").GetString()!;
+        Assert.Contains(session.ToString(), message);
+        Assert.Matches(@"expired at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \(2 seconds after its last chunk", message);
+        Assert.Contains("chunks were discarded", message);
+        Assert.Contains("new session-id", message);
+    }
+
+    private static JsonElement Session(Answer answer)
+    {
+        Assert.True(answer.Status == 200, $"{answer.Status}: {answer.Body}");
+        return Assert.Single(JsonDocument.Parse(answer.Body).RootElement.GetProperty("UploadSessions").EnumerateArray());
+    }
+
+    private static List<(long, long)> Ranges(Answer answer) =>
+        Session(answer).GetProperty("ExpectedRanges").EnumerateArray()
+            .Select(r => (long.Parse(r.GetProperty("StartPosition").GetString()!), long.Parse(r.GetProperty("EndPosition").GetString()!)))
+            .ToList();
+}
