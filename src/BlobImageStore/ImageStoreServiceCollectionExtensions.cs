@@ -53,17 +53,26 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetUploadSessionByPath>();
         services.AddSingleton<IImageStoreOperation, CommitUploadSession>();
         services.AddSingleton<IImageStoreOperation, DeleteUploadSession>();
+        services.AddSingleton<IImageStoreOperation, GetClusterManifest>();
         services.AddSingleton<ImageStoreEndpoint>();
         return services;
     }
 
-    /// <summary>Routes the image store's URLs to <see cref="ImageStoreEndpoint"/> (the self-host's routing).</summary>
+    /// <summary>
+    /// Routes the image store's URLs to <see cref="ImageStoreEndpoint"/> (the self-host's routing): everything under
+    /// <c>/ImageStore</c>, and each cluster-level operation's <c>/$/{Name}</c> (e.g. <c>/$/GetClusterManifest</c>).
+    /// </summary>
     public static IEndpointRouteBuilder MapImageStore(this IEndpointRouteBuilder endpoints)
     {
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ImageStoreEndpoint>();
         RequestDelegate handle = endpoint.HandleAsync;
         endpoints.Map(ImageStoreRequest.Prefix, handle);
         endpoints.Map(ImageStoreRequest.Prefix + "/{**rest}", handle);
+        foreach (var route in endpoint.ClusterLevelRoutes)
+        {
+            endpoints.Map(route, handle);
+        }
+
         return endpoints;
     }
 }
