@@ -24,6 +24,7 @@ public static class ImageStoreServiceCollectionExtensions
             .Bind(configuration.GetSection(ImageStoreOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ImageStoreOptions>, ImageStoreOptionsValidator>();
 
         services.AddAzureClients(clients =>
         {
