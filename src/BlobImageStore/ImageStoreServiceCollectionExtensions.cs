@@ -1,3 +1,4 @@
+using BlobImageStore.Content;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
 using BlobImageStore.Sessions;
@@ -55,6 +56,29 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, CommitUploadSession>();
         services.AddSingleton<IImageStoreOperation, DeleteUploadSession>();
         services.AddSingleton<IImageStoreOperation, GetClusterManifest>();
+
+        services.AddSingleton<BlobFileStore>();
+        services.AddSingleton<IFileWriter>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<IFileIndex>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<IFileRemoval>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<IFileCopy>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<BlobSessionScan>();
+        services.AddSingleton<IPathClaimScan>(sp => sp.GetRequiredService<BlobSessionScan>());
+        services.AddSingleton<ISessionStoreUsage>(sp => sp.GetRequiredService<BlobSessionScan>());
+        services.AddSingleton<PathSessions>();
+        services.AddSingleton<FileUploads>();
+        services.AddSingleton<ContentListings>();
+        services.AddSingleton<ContentRemoval>();
+        services.AddSingleton<ContentCopies>();
+        services.AddSingleton<StoreUsage>();
+        services.AddSingleton<IImageStoreOperation, UploadFile>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreContent>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreRootContent>();
+        services.AddSingleton<IImageStoreOperation, DeleteImageStoreContent>();
+        services.AddSingleton<IImageStoreOperation, CopyImageStoreContent>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreFolderSize>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
         services.AddSingleton<ImageStoreEndpoint>();
         return services;
     }
