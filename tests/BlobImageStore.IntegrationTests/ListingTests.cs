@@ -72,6 +72,19 @@ public sealed class ListingTests(StoreFixture store)
         Assert.Equal(contentType, listing.ContentType);
     }
 
+    [Theory]
+    [InlineData("GET", "/ImageStore/$?api-version=6.2")]
+    [InlineData("PUT", "/ImageStore/a/$?api-version=6.0")]
+    [InlineData("DELETE", "/ImageStore/$?api-version=6.0")]
+    public async Task A_dollar_segment_is_an_invalid_name_not_a_missing_file(string method, string target)
+    {
+        var response = await RawHttp.SendAsync(store.Server.Address, method, target, [], ReadOnlyMemory<byte>.Empty, RawFraming.None);
+
+        Assert.Equal(400, response.Status);
+        SpecSchema.AssertValid(response.Body, "FabricError");
+        Assert.Contains("FABRIC_E_INVALID_NAME_URI", response.Body);
+    }
+
     [Fact]
     public async Task A_file_and_a_folder_of_the_same_name_list_as_the_folder_and_the_file_shows_in_the_parent()
     {

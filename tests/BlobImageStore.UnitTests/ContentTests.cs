@@ -20,6 +20,8 @@ public class StoreNameRuleTests
     [InlineData("a/\uE000.txt")]
     [InlineData("a/\uFFFF")]
     [InlineData("a/\uFDD0")]
+    [InlineData("$")]
+    [InlineData("a/$/b")]
     public void Names_Azure_refuses_are_invalid_name_uri(string path)
     {
         var e = Assert.Throws<FabricException>(() => StorePath.Parse(path));
@@ -45,6 +47,7 @@ public class StoreNameRuleTests
     [InlineData("a/with space.txt")]
     [InlineData("a/\U0001F600.txt")]
     [InlineData("Ünïcödé/文件.xml")]
+    [InlineData("a/$b/c$")]
     public void Ordinary_names_pass(string path)
     {
         Assert.Equal(path, StorePath.Parse(path).Value);

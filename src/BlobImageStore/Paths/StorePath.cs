@@ -49,7 +49,7 @@ public sealed record StorePath
     /// Azure Blob Storage refuses or cannot serve back are refused here with a 400 naming the fix, before anything is
     /// written: control characters, characters that are not valid Unicode text (unpaired surrogates, noncharacters, and
     /// the private-use code points Azure's naming rules call invalid), and segments ending in a dot (Azure's rules: no
-    /// path segment may end with '.').
+    /// path segment may end with '.'). A segment that is just <c>$</c> is refused too: in a URL it marks an operation.
     /// </summary>
     public static StorePath Parse(string decoded)
     {
@@ -90,6 +90,11 @@ public sealed record StorePath
             if (segment is "." or "..")
             {
                 throw Invalid(decoded, $"it contains a '{segment}' segment; store paths are relative to the store root and cannot step up or stay in place");
+            }
+
+            if (segment == "$")
+            {
+                throw Invalid(decoded, "it has a '$' segment, which marks an operation in image store URLs (/$/Name), so such a path could not be addressed; rename it");
             }
 
             if (segment.EndsWith('.'))
