@@ -61,6 +61,7 @@ public sealed class ImageStoreApi(Uri address) : IDisposable
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        SpecSchema.AssertValid(body, "UploadSession");
         // Case-sensitive, string-typed: a number where the spec says string fails here.
         var parsed = JsonSerializer.Deserialize<UploadSessionWire>(body, new JsonSerializerOptions { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow })!;
         return Assert.Single(parsed.UploadSessions);
@@ -85,6 +86,7 @@ public static class Fabric
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(status == response.StatusCode, $"expected {(int)status} {code}, got {(int)response.StatusCode}: {body}");
+        SpecSchema.AssertValid(body, "FabricError");
         using var json = JsonDocument.Parse(body);
         var error = json.RootElement.GetProperty("Error");
         Assert.Equal(code, error.GetProperty("Code").GetString());

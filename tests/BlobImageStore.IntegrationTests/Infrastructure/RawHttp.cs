@@ -20,7 +20,11 @@ public sealed record RawResponse(int Status, string Reason, IReadOnlyDictionary<
 /// </summary>
 public static class RawHttp
 {
-    public static async Task<RawResponse> SendAsync(Uri server, string method, string target, IEnumerable<(string Name, string Value)> headers, ReadOnlyMemory<byte> body, RawFraming framing)
+    /// <summary>
+    /// Sends one request. <paramref name="declaredLength"/> (ContentLength framing only) declares a Content-Length other
+    /// than the body's, to see what the server answers before reading a body it would refuse.
+    /// </summary>
+    public static async Task<RawResponse> SendAsync(Uri server, string method, string target, IEnumerable<(string Name, string Value)> headers, ReadOnlyMemory<byte> body, RawFraming framing, long? declaredLength = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port);
@@ -44,7 +48,7 @@ public static class RawHttp
         head.Append("Connection: close\r\n");
         if (framing == RawFraming.ContentLength)
         {
-            head.Append($"Content-Length: {body.Length}\r\n");
+            head.Append($"Content-Length: {declaredLength ?? body.Length}\r\n");
         }
         else if (framing == RawFraming.Chunked)
         {
