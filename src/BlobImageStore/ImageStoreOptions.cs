@@ -15,9 +15,24 @@ public sealed class ImageStoreOptions
     [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string Container { get; set; } = "imagestore";
 
-    /// <summary>Container that holds the upload-session records and path claims (never the files).</summary>
+    /// <summary>Container that holds the upload-session records and path claims (never the files); must differ from <see cref="Container"/>.</summary>
     [Required, RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
     public string SessionContainer { get; set; } = "imagestore-sessions";
+
+    /// <summary>
+    /// Most entries (files and folders together) in one page of a content listing; more come with a
+    /// <c>ContinuationToken</c>. Each folder in a page costs a listing of its own (to count its files), so this also
+    /// bounds the work per request. Azure returns at most 5,000 entries per List Blobs call.
+    /// </summary>
+    [Range(1, 5000)]
+    public int ListPageSize { get; set; } = 1000;
+
+    /// <summary>
+    /// What <c>GET /ImageStore/$/Info</c> reports as <c>DiskInfo.Capacity</c>, in bytes: Azure's limit for a standard
+    /// storage account (5 PiB). Blob Storage has no disk to measure; set this to the account's actual limit if raised.
+    /// </summary>
+    [Range(1, long.MaxValue)]
+    public long AccountCapacity { get; set; } = 5L * 1024 * 1024 * 1024 * 1024 * 1024;
 
     /// <summary>Largest UploadChunk body. The default is the Azure Functions request limit (100 MB).</summary>
     [Range(1, 4000L * 1024 * 1024)]

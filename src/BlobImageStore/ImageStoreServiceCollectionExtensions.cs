@@ -1,3 +1,4 @@
+using BlobImageStore.Content;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
 using BlobImageStore.Sessions;
@@ -24,6 +25,7 @@ public static class ImageStoreServiceCollectionExtensions
             .Bind(configuration.GetSection(ImageStoreOptions.SectionName))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<ImageStoreOptions>, ImageStoreOptionsValidator>();
 
         services.AddAzureClients(clients =>
         {
@@ -53,17 +55,49 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetUploadSessionByPath>();
         services.AddSingleton<IImageStoreOperation, CommitUploadSession>();
         services.AddSingleton<IImageStoreOperation, DeleteUploadSession>();
+        services.AddSingleton<IImageStoreOperation, GetClusterManifest>();
+
+        services.AddSingleton<BlobFileStore>();
+        services.AddSingleton<IFileWriter>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<IFileIndex>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<IFileRemoval>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<IFileCopy>(sp => sp.GetRequiredService<BlobFileStore>());
+        services.AddSingleton<BlobSessionScan>();
+        services.AddSingleton<IPathClaimScan>(sp => sp.GetRequiredService<BlobSessionScan>());
+        services.AddSingleton<ISessionStoreUsage>(sp => sp.GetRequiredService<BlobSessionScan>());
+        services.AddSingleton<PathSessions>();
+        services.AddSingleton<FileUploads>();
+        services.AddSingleton<ContentListings>();
+        services.AddSingleton<ContentRemoval>();
+        services.AddSingleton<ContentCopies>();
+        services.AddSingleton<StoreUsage>();
+        services.AddSingleton<IImageStoreOperation, UploadFile>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreContent>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreRootContent>();
+        services.AddSingleton<IImageStoreOperation, DeleteImageStoreContent>();
+        services.AddSingleton<IImageStoreOperation, CopyImageStoreContent>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreFolderSize>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
+        services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
         services.AddSingleton<ImageStoreEndpoint>();
         return services;
     }
 
-    /// <summary>Routes the image store's URLs to <see cref="ImageStoreEndpoint"/> (the self-host's routing).</summary>
+    /// <summary>
+    /// Routes the image store's URLs to <see cref="ImageStoreEndpoint"/> (the self-host's routing): everything under
+    /// <c>/ImageStore</c>, and each cluster-level operation's <c>/$/{Name}</c> (e.g. <c>/$/GetClusterManifest</c>).
+    /// </summary>
     public static IEndpointRouteBuilder MapImageStore(this IEndpointRouteBuilder endpoints)
     {
         var endpoint = endpoints.ServiceProvider.GetRequiredService<ImageStoreEndpoint>();
         RequestDelegate handle = endpoint.HandleAsync;
         endpoints.Map(ImageStoreRequest.Prefix, handle);
         endpoints.Map(ImageStoreRequest.Prefix + "/{**rest}", handle);
+        foreach (var route in endpoint.ClusterLevelRoutes)
+        {
+            endpoints.Map(route, handle);
+        }
+
         return endpoints;
     }
 }

@@ -2,11 +2,16 @@ using Microsoft.AspNetCore.Http;
 
 namespace BlobImageStore.Http;
 
-/// <summary>Where an operation lives: method, the name after <c>/$/</c> (null for none), and whether a content path precedes it.</summary>
-public readonly record struct OperationRoute(string Method, string? Name, bool HasContentPath)
+/// <summary>
+/// Where an operation lives: method, the name after <c>/$/</c> (null for none), and whether a content path precedes it.
+/// <paramref name="ClusterLevel"/> operations live at the gateway's root, <c>/$/{Name}</c>, outside <c>/ImageStore</c>
+/// (the cluster manifest that clients read before uploading).
+/// </summary>
+public readonly record struct OperationRoute(string Method, string? Name, bool HasContentPath, bool ClusterLevel = false)
 {
-    public override string ToString() =>
-        $"{Method} /ImageStore{(HasContentPath ? "/{contentPath}" : "")}{(Name is null ? "" : "/$/" + Name)}";
+    public override string ToString() => ClusterLevel
+        ? $"{Method} /$/{Name}"
+        : $"{Method} /ImageStore{(HasContentPath ? "/{contentPath}" : "")}{(Name is null ? "" : "/$/" + Name)}";
 }
 
 /// <summary>One image store operation: one class per operation of the spec, each opening with the contract it implements.</summary>

@@ -25,6 +25,10 @@ public sealed partial class ImageStoreEndpoint
     /// <summary>Every operation served, for documentation and tests.</summary>
     public IReadOnlyCollection<IImageStoreOperation> Operations => _routes.Values;
 
+    /// <summary>The paths of the cluster-level operations (<c>/$/{Name}</c>), which hosts route here besides <c>/ImageStore</c>.</summary>
+    public IEnumerable<string> ClusterLevelRoutes =>
+        _routes.Values.Where(o => o.Route.ClusterLevel).Select(o => ImageStoreRequest.ClusterPrefix + o.Route.Name).Distinct().Order();
+
     /// <summary>Handles one request and writes its response.</summary>
     public async Task HandleAsync(HttpContext context)
     {
@@ -36,7 +40,8 @@ public sealed partial class ImageStoreEndpoint
         {
             if (request is null)
             {
-                throw FabricException.InvalidArgument("This server serves the Service Fabric image store API under /ImageStore.");
+                throw FabricException.InvalidArgument(
+                    $"This server serves the Service Fabric image store API under /ImageStore, and {string.Join(", ", ClusterLevelRoutes)}.");
             }
 
             var operation = Find(request);
@@ -82,7 +87,7 @@ public sealed partial class ImageStoreEndpoint
 
     private IImageStoreOperation Find(ImageStoreRequest request)
     {
-        var route = Normalise(new OperationRoute(request.Method, request.Operation, request.HasContentPath));
+        var route = Normalise(new OperationRoute(request.Method, request.Operation, request.HasContentPath, request.IsClusterLevel));
         if (_routes.TryGetValue(route, out var operation))
         {
             return operation;

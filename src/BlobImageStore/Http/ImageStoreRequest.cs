@@ -9,19 +9,25 @@ namespace BlobImageStore.Http;
 /// <summary>
 /// One request to the image store, split the way the Service Fabric gateway splits it (notes S9, S14, S15):
 /// <c>/ImageStore[/{contentPath}][/$/{Operation}]</c>, read from the raw request target so that a <c>%2F</c> in the
-/// path (the official .NET client escapes the whole path) means the same as a <c>/</c>.
+/// path (the official .NET client escapes the whole path) means the same as a <c>/</c>. Cluster-level operations the
+/// clients need next to the store (<c>/$/{Operation}</c>, e.g. the cluster manifest) are split here too, so that both
+/// hosts hand every request to the same door.
 /// </summary>
 public sealed class ImageStoreRequest
 {
     public const string Prefix = "/ImageStore";
 
+    /// <summary>Where the gateway's cluster-level operations live: <c>/$/{Operation}</c>.</summary>
+    public const string ClusterPrefix = "/$/";
+
     private StorePath? _path;
 
-    private ImageStoreRequest(HttpContext http, string? rawContentPath, string? operation)
+    private ImageStoreRequest(HttpContext http, string? rawContentPath, string? operation, bool clusterLevel = false)
     {
         Http = http;
         RawContentPath = rawContentPath;
         Operation = operation;
+        IsClusterLevel = clusterLevel;
     }
 
     public HttpContext Http { get; }
@@ -36,6 +42,9 @@ public sealed class ImageStoreRequest
 
     public bool HasContentPath => !string.IsNullOrEmpty(RawContentPath?.Trim('/'));
 
+    /// <summary>True for <c>/$/{Operation}</c> at the gateway's root rather than under <c>/ImageStore</c>.</summary>
+    public bool IsClusterLevel { get; }
+
     /// <summary>The normalised content path; a 400 FabricError when it is not valid.</summary>
     public StorePath Path => _path ??= StorePath.FromRequestTarget(RawContentPath ?? string.Empty);
 
@@ -43,7 +52,7 @@ public sealed class ImageStoreRequest
 
     public string? Header(string name) => Http.Request.Headers.TryGetValue(name, out var v) ? v.ToString() : null;
 
-    /// <summary>Splits the raw target; null when it is not under <c>/ImageStore</c>.</summary>
+    /// <summary>Splits the raw target; null when it is neither under <c>/ImageStore</c> nor a <c>/$/{Operation}</c>.</summary>
     public static ImageStoreRequest? FromHttp(HttpContext http)
     {
         var raw = http.Features.Get<IHttpRequestFeature>()?.RawTarget;
@@ -56,6 +65,11 @@ public sealed class ImageStoreRequest
 
         var query = raw.IndexOf('?');
         var path = query >= 0 ? raw[..query] : raw;
+        if (path.StartsWith(ClusterPrefix, StringComparison.Ordinal))
+        {
+            return new ImageStoreRequest(http, null, path[ClusterPrefix.Length..].TrimEnd('/'), clusterLevel: true);
+        }
+
         if (!path.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
             || (path.Length > Prefix.Length && path[Prefix.Length] != '/'))
         {

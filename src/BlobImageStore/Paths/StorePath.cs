@@ -44,14 +44,32 @@ public sealed record StorePath
         return Parse(decoded);
     }
 
-    /// <summary>Normalises a decoded path: <c>\</c> becomes <c>/</c>, separators and spaces at the ends are trimmed.</summary>
+    /// <summary>
+    /// Normalises a decoded path: <c>\</c> becomes <c>/</c>, separators and spaces at the ends are trimmed. Names that
+    /// Azure Blob Storage refuses or cannot serve back are refused here with a 400 naming the fix, before anything is
+    /// written: control characters, characters that are not valid Unicode text (unpaired surrogates, noncharacters, and
+    /// the private-use code points Azure's naming rules call invalid), and segments ending in a dot (Azure's rules: no
+    /// path segment may end with '.').
+    /// </summary>
     public static StorePath Parse(string decoded)
     {
-        foreach (var c in decoded)
+        for (var i = 0; i < decoded.Length; i++)
         {
+            var c = decoded[i];
             if (char.IsControl(c))
             {
                 throw Invalid(decoded, $"it contains the control character U+{(int)c:X4}; remove it");
+            }
+
+            if (char.IsHighSurrogate(c) && i + 1 < decoded.Length && char.IsLowSurrogate(decoded[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            if (char.IsSurrogate(c) || c is >= '\uFDD0' and <= '\uFDEF' or '\uFFFE' or '\uFFFF' or >= '\uE000' and <= '\uF8FF')
+            {
+                throw Invalid(decoded, $"it contains U+{(int)c:X4}, which is not a character Azure Blob Storage accepts in a name; remove it");
             }
         }
 
@@ -72,6 +90,11 @@ public sealed record StorePath
             if (segment is "." or "..")
             {
                 throw Invalid(decoded, $"it contains a '{segment}' segment; store paths are relative to the store root and cannot step up or stay in place");
+            }
+
+            if (segment.EndsWith('.'))
+            {
+                throw Invalid(decoded, $"its segment '{Printable(segment)}' ends with a dot, which Azure Blob Storage does not allow in a blob name; rename it without the trailing dot");
             }
         }
 

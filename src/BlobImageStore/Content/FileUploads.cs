@@ -1,0 +1,182 @@
+using System.Net;
+using System.Security.Cryptography;
+using Azure;
+using BlobImageStore.Errors;
+using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
+using BlobImageStore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BlobImageStore.Content;
+
+/// <summary>What an UploadFile wrote.</summary>
+public sealed record FileUploadResult(long Bytes, int Blocks);
+
+/// <summary>
+/// Streams an UploadFile body into the file's blob, never holding it whole: the body is read one block
+/// (<c>ImageStore:BlockSize</c>) at a time into pooled buffers, at most two per request (one being read while the
+/// previous one is sent to storage).
+/// <list type="bullet">
+/// <item>A body that fits in one block (every file the .NET client sends whole is at most 25 MiB; empty bodies and
+/// <c>_.dir</c> marks too) becomes one Put Blob, verified by Azure against its MD5.</item>
+/// <item>A larger body is staged as blocks with IDs unique to this upload (<see cref="FileBlockId"/>), each verified by
+/// its MD5, then committed with one Put Block List.</item>
+/// </list>
+/// Either way the file appears whole or not at all. A <c>Content-MD5</c> from the client is checked against the whole
+/// body before anything becomes visible: a mismatch leaves the old file untouched (the staged blocks of a large body
+/// stay uncommitted; Azure drops them at the blob's next commit or after a week, and their IDs never count for anything).
+/// A file holds at most Azure's 50,000 committed blocks, so the largest body is 50,000 × <c>ImageStore:BlockSize</c>.
+/// </summary>
+public sealed partial class FileUploads(
+    IBlockStaging staging,
+    IFileWriter files,
+    BlockBufferPool pool,
+    IOptions<ImageStoreOptions> options,
+    ILogger<FileUploads> logger)
+{
+    public long MaxFileSize => (long)options.Value.BlockSize * ChunkLayout.AzureMaxCommittedBlocks;
+
+    public async Task<FileUploadResult> UploadAsync(StorePath path, Stream body, long? contentLength, byte[]? contentMd5, CancellationToken cancellationToken)
+    {
+        if (contentLength > MaxFileSize)
+        {
+            throw TooLarge(contentLength.Value);
+        }
+
+        var blockSize = options.Value.BlockSize;
+        byte[]? first = pool.Rent();
+        byte[]? second = null;
+        try
+        {
+            var firstLength = await body.ReadAtLeastAsync(first.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken);
+            var secondLength = 0;
+            if (firstLength == blockSize)
+            {
+                second = pool.Rent();
+                secondLength = await body.ReadAtLeastAsync(second.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken);
+            }
+
+            if (secondLength == 0)
+            {
+                var md5 = MD5.HashData(first.AsSpan(0, firstLength));
+                CheckMd5(contentMd5, md5);
+                await files.PutAsync(path, first.AsMemory(0, firstLength), md5, cancellationToken);
+                LogUploaded(logger, path.Value, firstLength, 1);
+                return new FileUploadResult(firstLength, 1);
+            }
+
+            var (taken, takenLength, ahead, aheadLength) = (first, firstLength, second, secondLength);
+            first = second = null; // Owned by the staging loop from here on.
+            return await StageAndCommitAsync(path, body, taken, takenLength, ahead, aheadLength, contentMd5, cancellationToken);
+        }
+        finally
+        {
+            pool.Return(first);
+            pool.Return(second);
+        }
+    }
+
+    private async Task<FileUploadResult> StageAndCommitAsync(
+        StorePath path, Stream body, byte[] block, int length, byte[]? ahead, int aheadLength, byte[]? contentMd5, CancellationToken cancellationToken)
+    {
+        var blockSize = options.Value.BlockSize;
+        var uploadId = Guid.NewGuid();
+        var ids = new List<string>();
+        long total = 0;
+        using var fileHash = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        Task pending = Task.CompletedTask;
+        byte[]? sending = null;
+        byte[]? current = block;
+        try
+        {
+            while (current is not null)
+            {
+                total += length;
+                if (total > MaxFileSize)
+                {
+                    throw TooLarge(total);
+                }
+
+                fileHash.AppendData(current, 0, length);
+                var id = FileBlockId.Encode(uploadId, ids.Count);
+                ids.Add(id);
+                var md5 = MD5.HashData(current.AsSpan(0, length));
+
+                // The previous block must be stored before its buffer is reused.
+                await pending;
+                pool.Return(sending);
+                (sending, pending) = (current, staging.StageAsync(path, id, current.AsMemory(0, length), md5, cancellationToken));
+                current = null;
+
+                if (ahead is not null)
+                {
+                    (current, length, ahead) = (ahead, aheadLength, null);
+                }
+                else if (length == blockSize)
+                {
+                    // Read the next block while this one is being sent.
+                    var next = pool.Rent();
+                    var read = await body.ReadAtLeastAsync(next.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken);
+                    if (read == 0)
+                    {
+                        pool.Return(next);
+                    }
+                    else
+                    {
+                        (current, length) = (next, read);
+                    }
+                }
+            }
+
+            await pending;
+        }
+        finally
+        {
+            // Never hand a buffer back while the storage client may still be reading it.
+            try
+            {
+                await pending;
+            }
+            catch when (sending is not null)
+            {
+                // The failure that stopped the loop is the one to report.
+            }
+
+            pool.Return(sending);
+            pool.Return(current);
+            pool.Return(ahead);
+        }
+
+        var fileMd5 = fileHash.GetHashAndReset();
+        CheckMd5(contentMd5, fileMd5);
+        try
+        {
+            await files.CommitAsync(path, ids, fileMd5, cancellationToken);
+        }
+        catch (RequestFailedException e) when (e.Status == 400 && e.ErrorCode == "InvalidBlockList")
+        {
+            // Another write of this path committed while this body was staged, and Azure dropped our blocks with it.
+            throw new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+                $"Another write of '{path}' finished while this upload was being stored, which discarded this upload's blocks; nothing of this upload was kept. Retry the upload.", e);
+        }
+
+        LogUploaded(logger, path.Value, total, ids.Count);
+        return new FileUploadResult(total, ids.Count);
+    }
+
+    private static void CheckMd5(byte[]? expected, byte[] actual)
+    {
+        if (expected is not null && !expected.AsSpan().SequenceEqual(actual))
+        {
+            throw FabricException.InvalidArgument(
+                $"The body does not match its Content-MD5 ({Convert.ToBase64String(expected)}; the body's MD5 is {Convert.ToBase64String(actual)}): it was damaged on the way, or the header is for another file. Nothing was stored; send the file again.");
+        }
+    }
+
+    private FabricException TooLarge(long size) => FabricException.TooLarge(
+        $"The file is {size} bytes or more; one UploadFile takes at most {MaxFileSize} bytes (Azure's 50,000 blocks of ImageStore:BlockSize = {options.Value.BlockSize} bytes). Upload it in chunks with an upload session (UploadChunk), or ask the operator to raise ImageStore:BlockSize.");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Uploaded {StorePath} ({Bytes} bytes in {Blocks} blocks)")]
+    private static partial void LogUploaded(ILogger logger, string storePath, long bytes, int blocks);
+}

@@ -1,0 +1,94 @@
+using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
+using BlobImageStore.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BlobImageStore.Content;
+
+/// <summary>Bytes and files of one category.</summary>
+public readonly record struct Usage(long Bytes, long Files)
+{
+    public Usage Add(long bytes) => new(Bytes + bytes, Files + 1);
+}
+
+/// <summary>The answer of <c>GET /ImageStore/$/Info</c>, in Blob Storage terms (see <see cref="StoreUsage"/>).</summary>
+public sealed record StoreInfo(long Capacity, long Available, Usage Metadata, Usage Staging, Usage Copy, Usage Register);
+
+/// <summary>
+/// Sizes from the store, computed by listing (Blob Storage keeps no folder totals): a folder size costs one List Blobs
+/// call per 5,000 files under it, the store info one per 5,000 files in the store plus one read per open session.
+/// <para>What <c>GetImageStoreInfo</c>'s fields mean here:</para>
+/// <list type="bullet">
+/// <item><c>DiskInfo.Capacity</c>: Azure's limit for the storage account, <c>ImageStore:AccountCapacity</c> (default 5 PiB,
+/// a standard account's limit); there is no disk. <c>AvailableSpace</c>: that limit minus what this store uses (all
+/// categories below); other data in the same account is not seen.</item>
+/// <item><c>UsedByMetadata</c>: the session container: upload-session records and path claims (count and bytes).</item>
+/// <item><c>UsedByStaging</c>: open upload sessions: how many, and the bytes they have received so far (staged,
+/// uncommitted blocks).</item>
+/// <item><c>UsedByRegister</c>: files under the top-level folders <c>Store</c> and <c>WindowsFabricStore</c>, where
+/// Service Fabric keeps provisioned (registered) application and cluster packages; unprovisioning frees them.</item>
+/// <item><c>UsedByCopy</c>: every other file: the packages copied (uploaded) into the store; deleting them frees it.</item>
+/// </list>
+/// </summary>
+public sealed class StoreUsage(
+    IFileIndex index,
+    IPathClaimScan claims,
+    ISessionStoreUsage sessionStore,
+    UploadSessions sessions,
+    IOptions<ImageStoreOptions> options)
+{
+    /// <summary>The top-level folders whose files count as registered (provisioned) content.</summary>
+    public static readonly IReadOnlyList<string> RegisterFolders = ["Store", "WindowsFabricStore"];
+
+    /// <summary>Total bytes of the files under the root (<paramref name="path"/> null) or a folder, or of the file there; null when nothing is there.</summary>
+    public async Task<long?> FolderSizeAsync(StorePath? path, CancellationToken cancellationToken)
+    {
+        var usage = new Usage();
+        await foreach (var file in index.ListAllAsync(path is null ? string.Empty : path.Value + "/", cancellationToken))
+        {
+            usage = usage.Add(file.Size);
+        }
+
+        if (path is null || usage.Files > 0)
+        {
+            return usage.Bytes;
+        }
+
+        return (await index.GetAsync(path, cancellationToken))?.Size;
+    }
+
+    public async Task<StoreInfo> InfoAsync(CancellationToken cancellationToken)
+    {
+        Usage copy = default, register = default;
+        await foreach (var file in index.ListAllAsync(string.Empty, cancellationToken))
+        {
+            var top = file.Name.Split('/', 2)[0];
+            if (RegisterFolders.Contains(top, StringComparer.OrdinalIgnoreCase))
+            {
+                register = register.Add(file.Size);
+            }
+            else
+            {
+                copy = copy.Add(file.Size);
+            }
+        }
+
+        var (metadataFiles, metadataBytes) = await sessionStore.MeasureAsync(cancellationToken);
+        var metadata = new Usage(metadataBytes, metadataFiles);
+
+        Usage staging = default;
+        var seen = new HashSet<Guid>();
+        await foreach (var claim in claims.ListClaimsAsync(cancellationToken))
+        {
+            if (seen.Add(claim.SessionId) && await sessions.GetByIdAsync(claim.SessionId, cancellationToken) is { } open)
+            {
+                // A 0-byte file's session expects the range 0-0 (note S1): clamp.
+                staging = staging.Add(Math.Max(0, open.Record.FileSize - open.ExpectedRanges.Sum(r => r.Length)));
+            }
+        }
+
+        var capacity = options.Value.AccountCapacity;
+        var used = copy.Bytes + register.Bytes + metadata.Bytes + staging.Bytes;
+        return new StoreInfo(capacity, Math.Max(0, capacity - used), metadata, staging, copy, register);
+    }
+}

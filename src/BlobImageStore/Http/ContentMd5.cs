@@ -1,0 +1,21 @@
+using BlobImageStore.Errors;
+
+namespace BlobImageStore.Http;
+
+/// <summary>The optional <c>Content-MD5</c> request header: base64 of the body's 16-byte MD5.</summary>
+internal static class ContentMd5
+{
+    public static byte[]? Parse(string? header)
+    {
+        if (string.IsNullOrWhiteSpace(header))
+        {
+            return null;
+        }
+
+        var bytes = new byte[16];
+        return Convert.TryFromBase64String(header.Trim(), bytes, out var n) && n == 16
+            ? bytes
+            : throw FabricException.InvalidArgument(
+                $"Content-MD5 '{header}' is not the base64 of a 16-byte MD5 hash. Send base64(MD5(body)), or leave the header out.");
+    }
+}

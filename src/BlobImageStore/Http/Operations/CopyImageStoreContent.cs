@@ -1,0 +1,94 @@
+using System.Text.Json;
+using BlobImageStore.Content;
+using BlobImageStore.Errors;
+using BlobImageStore.Paths;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace BlobImageStore.Http.Operations;
+
+/// <summary>
+/// <b>CopyImageStoreContent</b> — <c>POST /ImageStore/$/Copy?api-version=6.0</c> with an <c>ImageStoreCopyDescription</c>
+/// body (<c>{"RemoteSource":…,"RemoteDestination":…,"SkipFiles":[…],"CheckMarkFile":…}</c>); 200 with no body.
+/// Copies a file or a folder inside the store, server-side (blob to blob; see <see cref="ContentCopies"/> for the
+/// folder rules, SkipFiles and CheckMarkFile, and <see cref="Storage.BlobFileStore.CopyAsync"/> for why Copy Blob).
+/// A missing source is 404 FABRIC_E_FILE_NOT_FOUND; a body that is not JSON, or lacks RemoteSource/RemoteDestination,
+/// is 400 E_INVALIDARG (note S12). Member names are matched ignoring case; unknown members are ignored.
+/// Difference from Service Fabric: a target file with an open upload session is refused with 409
+/// FABRIC_E_UPLOAD_SESSION_ID_CONFLICT before anything is copied (the copy would discard the session's chunks).
+/// </summary>
+public sealed class CopyImageStoreContent(ContentCopies copies) : IImageStoreOperation
+{
+    /// <summary>Largest copy description accepted; it is a few paths and a list of names.</summary>
+    public const long MaxBodySize = 1024 * 1024;
+
+    public string OperationId => "CopyImageStoreContent";
+
+    public OperationRoute Route => new("POST", "Copy", HasContentPath: false);
+
+    public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = MaxBodySize;
+        }
+
+        await copies.CopyAsync(await ReadAsync(request, cancellationToken), cancellationToken);
+        return Results.Ok();
+    }
+
+    private static async Task<CopyRequest> ReadAsync(ImageStoreRequest request, CancellationToken cancellationToken)
+    {
+        const string example = "{\"RemoteSource\":\"MyApp\",\"RemoteDestination\":\"Store\\\\MyApp\",\"SkipFiles\":[],\"CheckMarkFile\":false}";
+        if (request.Http.Request.ContentLength > MaxBodySize)
+        {
+            throw FabricException.TooLarge($"The copy description is {request.Http.Request.ContentLength} bytes; at most {MaxBodySize} are accepted.");
+        }
+
+        CopyDescriptionBody? body;
+        try
+        {
+            body = await JsonSerializer.DeserializeAsync(request.Http.Request.Body, ImageStoreContentJson.Read.CopyDescriptionBody, cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            throw FabricException.InvalidArgument(
+                $"The body is not a valid ImageStoreCopyDescription ({e.Message}). Send JSON like {example}.");
+        }
+
+        if (body is null)
+        {
+            throw FabricException.InvalidArgument($"The body is empty or null. Send an ImageStoreCopyDescription like {example}.");
+        }
+
+        var skip = body.SkipFiles ?? [];
+        if (skip.Any(string.IsNullOrWhiteSpace))
+        {
+            throw FabricException.InvalidArgument("SkipFiles holds an empty or null entry. List file names (or paths relative to RemoteSource), or leave SkipFiles out.");
+        }
+
+        return new CopyRequest(
+            Parse(body.RemoteSource, "RemoteSource", example),
+            Parse(body.RemoteDestination, "RemoteDestination", example),
+            skip!,
+            body.CheckMarkFile ?? false);
+    }
+
+    private static StorePath Parse(string? value, string member, string example)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw FabricException.InvalidArgument(
+                $"{member} is missing or empty. Give the store-relative path to copy {(member == "RemoteSource" ? "from" : "to")}, e.g. {example}.");
+        }
+
+        try
+        {
+            return StorePath.Parse(value);
+        }
+        catch (FabricException e)
+        {
+            throw new FabricException(e.Status, e.Code, $"{member}: {e.Message}", e);
+        }
+    }
+}

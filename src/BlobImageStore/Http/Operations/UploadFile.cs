@@ -1,0 +1,42 @@
+using BlobImageStore.Content;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace BlobImageStore.Http.Operations;
+
+/// <summary>
+/// <b>UploadFile</b> — <c>PUT /ImageStore/{contentPath}?api-version=6.0</c> with the file's bytes as the body; 200 with
+/// no body. Writes the file at the path, replacing any file there (note S12). The body may come with a Content-Length or
+/// chunked, and may be empty (sfctl sends 0-byte files chunked; <c>_.dir</c> mark files are empty). It is streamed to
+/// the blob, never held whole (see <see cref="FileUploads"/>), and the file appears whole or not at all. An optional
+/// <c>Content-MD5</c> (base64 MD5 of the whole body) is verified before the file becomes visible; a mismatch is 400 and
+/// leaves any old file untouched. Largest body: 50,000 × <c>ImageStore:BlockSize</c> (413 beyond).
+/// Difference from Service Fabric: a path that has an open upload session is refused with 409
+/// FABRIC_E_UPLOAD_SESSION_ID_CONFLICT naming the session, before the body is read: writing the file would discard the
+/// session's received chunks (Blob Storage drops a blob's uncommitted blocks on every write).
+/// </summary>
+public sealed class UploadFile(FileUploads uploads, PathSessions sessions) : IImageStoreOperation
+{
+    public string OperationId => "UploadFile";
+
+    public OperationRoute Route => new("PUT", null, HasContentPath: true);
+
+    public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
+    {
+        var path = request.Path;
+        var md5 = ContentMd5.Parse(request.Header("Content-MD5"));
+        await sessions.ThrowIfOpenAsync(path, "Uploading this file", cancellationToken);
+
+        // The size limit is ours (checked against Content-Length before the body is read, and while it is read), not
+        // Kestrel's 30 MB: sfctl sends every file whole, whatever its size.
+        if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = null;
+        }
+
+        var http = request.Http.Request;
+        var result = await uploads.UploadAsync(path, http.Body, http.ContentLength, md5, cancellationToken);
+        request.Http.Items[RequestTelemetry.BytesItem] = result.Bytes;
+        return Results.Ok();
+    }
+}
