@@ -40,13 +40,21 @@ public sealed class GlobalOptions
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("IMAGESTORE_JOURNAL_DIR") is { Length: > 0 } d ? d : UploadJournalOptions.DefaultDirectory,
     };
 
+    public Option<int> Retries { get; } = new("--retries")
+    {
+        Description = "Retries of a request that failed transiently (network, timeout, 408, 429, 5xx); 0 for none",
+        Recursive = true,
+        DefaultValueFactory = _ => 6,
+        CustomParser = r => int.TryParse(r.Tokens.Single().Value, out var n) && n >= 0 ? n : Fail<int>(r, $"--retries takes a whole number from 0 up, not '{r.Tokens.Single().Value}'."),
+    };
+
     public Option<bool> Verbose { get; } = new("--verbose", "-v")
     {
         Description = "Log what the client does (retries, resumes) to stderr",
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Endpoint, Timeout, ApiKey, JournalDir, Verbose];
+    public IEnumerable<Option> All => [Endpoint, Timeout, ApiKey, Retries, JournalDir, Verbose];
 
     /// <summary>The client, uploaders and journal for one command, through IHttpClientFactory.</summary>
     public ServiceProvider BuildServices(ParseResult parse)
@@ -68,6 +76,7 @@ public sealed class GlobalOptions
             o.Endpoint = parse.GetValue(Endpoint)!;
             o.Timeout = parse.GetValue(Timeout);
             o.ApiKey = parse.GetValue(ApiKey);
+            o.Retry.MaxRetries = parse.GetValue(Retries);
         });
         return services.BuildServiceProvider();
     }

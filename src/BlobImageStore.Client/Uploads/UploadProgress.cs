@@ -54,6 +54,7 @@ internal sealed class ProgressTracker(string storePath, long totalBytes, IProgre
     private readonly RateMeter _rate = new(TimeSpan.FromSeconds(3));
     private long _sent;
     private long _confirmed;
+    private readonly object _gate = new();
     private long _lastReport = long.MinValue;
     private int _phase;
 
@@ -92,20 +93,18 @@ internal sealed class ProgressTracker(string storePath, long totalBytes, IProgre
             return;
         }
 
-        var now = Stopwatch.GetTimestamp();
-        var last = Interlocked.Read(ref _lastReport);
-        if (!force && last != long.MinValue && Stopwatch.GetElapsedTime(last, now) < interval)
+        // Serialised, so the values a caller sees never go backwards.
+        lock (_gate)
         {
-            return;
-        }
+            var now = Stopwatch.GetTimestamp();
+            if (!force && _lastReport != long.MinValue && Stopwatch.GetElapsedTime(_lastReport, now) < interval)
+            {
+                return;
+            }
 
-        if (!force && Interlocked.CompareExchange(ref _lastReport, now, last) != last)
-        {
-            return; // another thread reports this moment
+            _lastReport = now;
+            var sent = Sent;
+            progress.Report(new UploadProgress(storePath, totalBytes, sent, Confirmed, _rate.Sample(sent), (UploadPhase)Volatile.Read(ref _phase)));
         }
-
-        Interlocked.Exchange(ref _lastReport, now);
-        var sent = Sent;
-        progress.Report(new UploadProgress(storePath, totalBytes, sent, Confirmed, _rate.Sample(sent), (UploadPhase)Volatile.Read(ref _phase)));
     }
 }
