@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using BlobImageStore.Cli;
 
 var root = Commands.Build();
@@ -13,4 +14,17 @@ if (parse.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
-return await parse.InvokeAsync();
+// Ctrl+C or SIGTERM: cancel the command (an upload stops and stays resumable, exit 130); a second Ctrl+C ends the process.
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = !cancel.IsCancellationRequested;
+    cancel.Cancel();
+};
+using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+{
+    context.Cancel = true;
+    cancel.Cancel();
+});
+
+return await parse.InvokeAsync(cancellationToken: cancel.Token);

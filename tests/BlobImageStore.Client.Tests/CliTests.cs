@@ -93,6 +93,32 @@ public sealed class CliTests(ClientStoreFixture store)
     }
 
     [Fact]
+    public async Task Ctrl_c_stops_an_upload_with_exit_130_and_leaves_it_resumable()
+    {
+        var local = store.NewFile(24 * 1024 * 1024, 24);
+        var path = ClientStoreFixture.NewStorePath("interrupted.bin");
+        string[] upload = ["upload", local, path, "--endpoint", Endpoint, "--chunk-size", "4MiB", "--parallel", "1"];
+        using var cli = CliProcess.Start(_journal, [.. upload, "--limit-rate", "8MiB"]);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (await store.ServerApi.GetSessionByPathAsync(path) is not { } seen || TestSessions.Missing(seen) == 24 * 1024 * 1024)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "no chunk reached the server");
+            await Task.Delay(50);
+        }
+
+        cli.Signal("INT");
+        var stopped = await cli.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(stopped.ExitCode == 130, stopped.ToString());
+        Assert.Contains("error: cancelled", stopped.Stderr);
+        Assert.NotNull(await store.ServerApi.GetSessionByPathAsync(path));
+
+        var resumed = await CliProcess.RunAsync(_journal, upload);
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Contains("resumed session", resumed.Stdout);
+        Assert.Equal(ClientStoreFixture.Sha256(local), await store.BlobSha256Async(path));
+    }
+
+    [Fact]
     public async Task Usage_errors_exit_2_and_an_unreachable_server_exits_6()
     {
         var badSize = await Run("upload", "x", "y", "--chunk-size", "4M");

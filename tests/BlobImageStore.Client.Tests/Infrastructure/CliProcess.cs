@@ -76,6 +76,13 @@ public sealed class CliProcess : IDisposable
         return Result(_process.ExitCode);
     }
 
+    /// <summary>Sends a signal by name (e.g. INT for Ctrl+C) with kill(1).</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-s", name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: no cleanup, no journal update, in-flight chunks die with it.</summary>
     public void Kill()
     {
