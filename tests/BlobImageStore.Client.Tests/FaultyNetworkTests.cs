@@ -39,7 +39,7 @@ public sealed class FaultyNetworkTests(ClientStoreFixture store, ITestOutputHelp
             string.Join(", ", hit.Select(f => $"{f.Kind} after {f.CutAfter} of {f.ChunkLength}")) + $"; bound {bound}; client retries {result.Retries}, sent {result.BytesSent}");
         Assert.True(hit.Count(f => f.Kind == "mid-body") >= 1 && hit.Count(f => f.Kind == "lost-answer") >= 1, "both kinds of fault must have happened");
         Assert.InRange(received, size, bound);
-        Assert.Equal(hit.Count, result.Retries);
+        Assert.True(result.Retries >= hit.Count, $"{result.Retries} retries for {hit.Count} faults"); // every fault was retried
 
         // Nothing left behind: no open session, no journal entry.
         Assert.Null(await store.ServerApi.GetSessionByPathAsync(path));
