@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Sockets;
+using BlobImageStore.Client;
+
+namespace BlobImageStore.Cli;
+
+/// <summary>The documented exit codes (README: "Exit codes").</summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+
+    /// <summary>An unexpected failure (a bug, or a local I/O error).</summary>
+    public const int Failure = 1;
+
+    /// <summary>The command line is wrong, or names a local file or folder that does not exist.</summary>
+    public const int Usage = 2;
+
+    /// <summary>The store path or session does not exist (404, or no open session).</summary>
+    public const int NotFound = 3;
+
+    /// <summary>Another upload session holds the path (409).</summary>
+    public const int Conflict = 4;
+
+    /// <summary>The server refused the request (another 4xx: invalid argument, too large, not authorised).</summary>
+    public const int Rejected = 5;
+
+    /// <summary>The server or the network kept failing (5xx, timeouts, refused connections) after all retries. An upload can be resumed by running it again.</summary>
+    public const int Unavailable = 6;
+
+    /// <summary>Cancelled (Ctrl+C). An upload can be resumed by running it again.</summary>
+    public const int Cancelled = 130;
+
+    public static int For(Exception e) => e switch
+    {
+        ImageStoreException { StatusCode: HttpStatusCode.NotFound } => NotFound,
+        ImageStoreException { StatusCode: HttpStatusCode.Conflict } => Conflict,
+        ImageStoreException { IsTransient: true } => Unavailable,
+        ImageStoreException => Rejected,
+        HttpRequestException or TimeoutException or SocketException => Unavailable,
+        OperationCanceledException => Cancelled,
+        FileNotFoundException or DirectoryNotFoundException or ArgumentException => Usage,
+        _ => Failure,
+    };
+
+    /// <summary>What to do about an error, in one line.</summary>
+    public static string? Hint(Exception e, Uri endpoint) => e switch
+    {
+        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } =>
+            "another upload is writing this path: 'imagestore status <store-path>' shows its session; 'imagestore sessions rm <id>' deletes it, or pass --force to replace it.",
+        ImageStoreException { StatusCode: HttpStatusCode.NotFound } =>
+            "check the path with 'imagestore ls' (paths are relative to the store root and case-sensitive).",
+        ImageStoreException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } =>
+            "pass the Functions key with --api-key (or IMAGESTORE_API_KEY).",
+        ImageStoreException { StatusCode: HttpStatusCode.RequestEntityTooLarge } =>
+            "use a smaller --chunk-size, or tell the client the server's limit with --max-chunk-size.",
+        ImageStoreException { IsTransient: true } =>
+            "the server or its storage is unavailable; run the same command again later (an upload resumes where it stopped).",
+        ImageStoreException =>
+            "the server refused the request; the message above says which part to change.",
+        HttpRequestException or SocketException =>
+            $"is the image store running at {endpoint}? Pass the right address with --endpoint (or IMAGESTORE_ENDPOINT). An upload resumes where it stopped when run again.",
+        TimeoutException =>
+            "the server did not answer in time: raise --timeout, lower --chunk-size or --parallel on a slow link, and run the command again (an upload resumes).",
+        OperationCanceledException =>
+            "cancelled; run the same command again to resume the upload.",
+        FileNotFoundException or DirectoryNotFoundException =>
+            "check the local path.",
+        _ => null,
+    };
+}

@@ -1,0 +1,59 @@
+using System.Globalization;
+
+namespace BlobImageStore.Client;
+
+/// <summary>An inclusive byte range, as <c>ExpectedRanges</c> and <c>Content-Range</c> use them.</summary>
+public readonly record struct ByteRange(long First, long Last)
+{
+    public long Length => Last - First + 1;
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{First}-{Last}");
+}
+
+/// <summary>One open upload session (the spec's <c>UploadSessionInfo</c>), numbers parsed.</summary>
+public sealed record UploadSessionInfo(
+    string StoreRelativePath,
+    Guid SessionId,
+    DateTimeOffset? ModifiedDate,
+    long FileSize,
+    IReadOnlyList<ByteRange> ExpectedRanges)
+{
+    /// <summary>Bytes the server still expects. A 0-byte file's session reports <c>[0,0]</c> and counts as 0.</summary>
+    public long MissingBytes => FileSize == 0 ? 0 : ExpectedRanges.Sum(r => r.Length);
+
+    /// <summary>Bytes the server has received (complete chunks only).</summary>
+    public long ReceivedBytes => FileSize - MissingBytes;
+}
+
+/// <summary>A file in a listing (the spec's <c>FileInfo</c>).</summary>
+public sealed record StoreFileInfo(string StoreRelativePath, long FileSize, StoreFileVersion? FileVersion, DateTimeOffset? ModifiedDate);
+
+public sealed record StoreFileVersion(string? VersionNumber, string? EpochDataLossNumber, string? EpochConfigurationNumber);
+
+/// <summary>A folder in a listing (the spec's <c>FolderInfo</c>).</summary>
+public sealed record StoreFolderInfo(string StoreRelativePath, long FileCount);
+
+/// <summary>One page of a listing (the spec's <c>ImageStoreContent</c>, plus the paging token of note S11).</summary>
+public sealed record ImageStoreContent(IReadOnlyList<StoreFileInfo> StoreFiles, IReadOnlyList<StoreFolderInfo> StoreFolders, string? ContinuationToken)
+{
+    public static ImageStoreContent Empty { get; } = new([], [], null);
+}
+
+/// <summary>The spec's <c>FolderSizeInfo</c>.</summary>
+public sealed record FolderSizeInfo(string StoreRelativePath, long FolderSize);
+
+/// <summary>The spec's <c>ImageStoreInfo</c>; parts the server leaves out are null.</summary>
+public sealed record ImageStoreInfo(DiskInfo? DiskInfo, UsageInfo? UsedByMetadata, UsageInfo? UsedByStaging, UsageInfo? UsedByCopy, UsageInfo? UsedByRegister);
+
+public sealed record DiskInfo(long? Capacity, long? AvailableSpace);
+
+public sealed record UsageInfo(long? UsedSpace, long? FileCount);
+
+/// <summary>The spec's <c>ImageStoreCopyDescription</c>.</summary>
+public sealed record CopyDescription(string RemoteSource, string RemoteDestination)
+{
+    public IReadOnlyList<string>? SkipFiles { get; init; }
+
+    /// <summary>With true, the copy is skipped when the source folder has no <c>_.dir</c> mark file.</summary>
+    public bool? CheckMarkFile { get; init; }
+}
