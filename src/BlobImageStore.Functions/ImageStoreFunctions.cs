@@ -12,7 +12,8 @@ namespace BlobImageStore.Functions;
 /// returns an <see cref="EmptyResult"/>, so the response the handler wrote is the one sent. With the route prefix ""
 /// (host.json) the URLs are the gateway's own: <c>/ImageStore</c>, <c>/ImageStore/{contentPath}/$/UploadChunk</c>, ...
 /// All methods are accepted, as on the self-host, so a wrong method gets the endpoint's FabricError, not the host's 404.
-/// A later top-level route (e.g. <c>$/GetClusterManifest</c>) is one more method here with its own route.
+/// Cluster-level routes outside /ImageStore (<c>/$/GetClusterManifest</c>, which the .NET client reads before it uploads)
+/// are one more method each, with their own route.
 /// </summary>
 public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
 {
@@ -26,6 +27,7 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
 
     public const string RootRoute = "ImageStore";
     public const string PathRoute = "ImageStore/{*rest}";
+    public const string ClusterManifestRoute = "$/GetClusterManifest";
 
     /// <summary><c>/ImageStore/...</c>: every operation with a content path or a <c>$/</c> name.</summary>
     [Function("ImageStore")]
@@ -34,6 +36,10 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
     /// <summary><c>/ImageStore</c> itself (GetImageStoreRootContent), which the catch-all route does not match.</summary>
     [Function("ImageStoreRoot")]
     public Task<IActionResult> ImageStoreRootAsync([HttpTrigger(Level, Route = RootRoute)] HttpRequest request) => HandleAsync(request);
+
+    /// <summary><c>/$/GetClusterManifest</c>: the manifest shim that makes the official .NET client upload over HTTP.</summary>
+    [Function("ClusterManifest")]
+    public Task<IActionResult> ClusterManifestAsync([HttpTrigger(Level, Route = ClusterManifestRoute)] HttpRequest request) => HandleAsync(request);
 
     private async Task<IActionResult> HandleAsync(HttpRequest request)
     {

@@ -66,6 +66,15 @@ public sealed partial class FunctionsParityTests(HostsFixture hosts)
             new("body longer than the range", HttpMethod.Put, Chunk($"{folder}/x.bin", d), new byte[11], "bytes 0-9/20"),
             new("control character in the path", HttpMethod.Put, Chunk($"{folder}/a%01b", d), new byte[1], "bytes 0-0/1"),
             new("path too long", HttpMethod.Put, Chunk(new string('a', 1025), d), new byte[1], "bytes 0-0/1"),
+            // The rest of the API goes through the same door.
+            new("cluster manifest (ClusterManifest function)", HttpMethod.Get, "/$/GetClusterManifest?api-version=6.0"),
+            new("whole-file upload", HttpMethod.Put, $"/ImageStore/{folder}/whole.txt?api-version=6.0", new byte[5]),
+            new("mark file", HttpMethod.Put, $"/ImageStore/{folder}/_.dir?api-version=6.0", []),
+            new("list the folder", HttpMethod.Get, $"/ImageStore/{folder}?api-version=6.2"),
+            new("folder size", HttpMethod.Get, $"/ImageStore/{folder}/$/FolderSize?api-version=6.5"),
+            new("copy", HttpMethod.Post, "/ImageStore/$/Copy?api-version=6.0", System.Text.Encoding.UTF8.GetBytes($$"""{"RemoteSource":"{{folder}}/whole.txt","RemoteDestination":"{{folder}}/copy.txt"}""")),
+            new("delete the copy", HttpMethod.Delete, $"/ImageStore/{folder}/copy.txt?api-version=6.0"),
+            new("list a missing path", HttpMethod.Get, $"/ImageStore/{folder}/missing?api-version=6.2"),
         ];
 
         foreach (var step in steps)
@@ -77,8 +86,9 @@ public sealed partial class FunctionsParityTests(HostsFixture hosts)
                 $"{step.Name}: self-host {server.Status} {server.Body} but function {function.Status} {function.Body}");
             Assert.Equal(Normalise(server.Body), Normalise(function.Body));
             Assert.Equal(server.ContentType, function.ContentType);
-            if (server.Status >= 400)
+            if (server.Status >= 400 && server.Body.Length > 0)
             {
+                // FabricErrors carry their code as the status text; bare statuses (S10's 404) get the host's default text.
                 Assert.Equal(server.Reason, function.Reason);
             }
         }
@@ -125,8 +135,12 @@ public sealed partial class FunctionsParityTests(HostsFixture hosts)
             response.Content.Headers.ContentType?.ToString(), await response.Content.ReadAsStringAsync());
     }
 
-    /// <summary>ModifiedDate values, and the times in conflict messages, differ between two runs.</summary>
-    private static string Normalise(string body) => IsoTime().Replace(body, "<time>");
+    /// <summary>ModifiedDate values, the times in conflict messages, and ETag-based file versions differ between two runs.</summary>
+    private static string Normalise(string body) =>
+        VersionNumber().Replace(IsoTime().Replace(body, "<time>"), "\"VersionNumber\":\"<version>\"");
+
+    [GeneratedRegex("\"VersionNumber\":\"\\d+\"")]
+    private static partial Regex VersionNumber();
 
     [GeneratedRegex(@"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")]
     private static partial Regex IsoTime();

@@ -87,13 +87,13 @@ public sealed class PublishOutputTests(PublishedFunctionsApp app) : IClassFixtur
     private string Output => app.Output;
 
     [Fact]
-    public void Functions_metadata_lists_both_http_routes_for_every_method_and_the_cleanup_timer()
+    public void Functions_metadata_lists_the_http_routes_for_every_method_and_the_cleanup_timer()
     {
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
 
-        Assert.Equal(["ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
-        foreach (var (name, route) in new[] { ("ImageStore", "ImageStore/{*rest}"), ("ImageStoreRoot", "ImageStore") })
+        Assert.Equal(["ClusterManifest", "ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
+        foreach (var (name, route) in new[] { ("ImageStore", "ImageStore/{*rest}"), ("ImageStoreRoot", "ImageStore"), ("ClusterManifest", "$/GetClusterManifest") })
         {
             var function = functions[name];
             Assert.Equal("BlobImageStore.Functions.dll", function.GetProperty("scriptFile").GetString());

@@ -83,10 +83,11 @@ public sealed class InProcessFunctions : IAsyncDisposable
         var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
 
-        // The host routes /ImageStore to ImageStoreRoot and /ImageStore/{*rest} to ImageStore.
+        // The host routes /ImageStore to ImageStoreRoot, /$/GetClusterManifest to ClusterManifest and /ImageStore/{*rest} to ImageStore.
         var functions = HttpFunctions;
-        var result = request.Path.Value!.TrimEnd('/').Equals("/ImageStore", StringComparison.OrdinalIgnoreCase)
-            ? await functions.ImageStoreRootAsync(request)
+        var path = request.Path.Value!.TrimEnd('/');
+        var result = path.Equals("/ImageStore", StringComparison.OrdinalIgnoreCase) ? await functions.ImageStoreRootAsync(request)
+            : path.Equals("/" + ImageStoreFunctions.ClusterManifestRoute, StringComparison.OrdinalIgnoreCase) ? await functions.ClusterManifestAsync(request)
             : await functions.ImageStoreAsync(request);
         await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
 
