@@ -49,6 +49,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IBlockStaging, BlobBlockStaging>();
         services.AddSingleton<BlockBufferPool>();
         services.AddSingleton<ChunkWriter>();
+        services.AddSingleton<ReceivedChunkCache>();
         services.AddSingleton<PathRelease>();
         services.AddSingleton<UploadSessions>();
         services.AddSingleton<SessionCleanup>();

@@ -25,6 +25,7 @@ public sealed partial class UploadSessions(
     ISessionRecords records,
     IPathClaims claims,
     ChunkWriter writer,
+    ReceivedChunkCache receivedCache,
     PathRelease release,
     IOptions<ImageStoreOptions> options,
     TimeProvider clock,
@@ -43,19 +44,22 @@ public sealed partial class UploadSessions(
         layout.Validate(request.Range, request.ContentLength);
 
         var session = await OpenOrCreateAsync(request.Path, request.SessionId, request.Range.Total, cancellationToken);
-        var staged = await LoadAsync(session.Record.Value, cancellationToken);
+        var incarnation = session.Record.Value.Incarnation;
+        var received = receivedCache.Get(request.SessionId, incarnation)
+            ?? receivedCache.Remember(request.SessionId, incarnation, await LoadAsync(session.Record.Value, cancellationToken));
 
         // Re-sending exactly a received chunk is accepted (a client whose answer was lost must be able to retry);
         // its bytes are checked and dropped. Any other overlap with received bytes is refused.
         var range = request.Range.Range;
         var resend = false;
-        if (!request.Range.IsEmptyFile && ByteRange.Intersections(staged.Received, range) is { Count: > 0 } overlap)
+        if (!request.Range.IsEmptyFile && received.Overlap(range) is { Count: > 0 } overlap)
         {
-            resend = staged.HasChunk(range);
+            resend = received.Contains(range);
             if (!resend)
             {
+                var missing = (await LoadAsync(session.Record.Value, cancellationToken)).Missing;
                 throw FabricException.RangeNotSatisfiable(
-                    $"Bytes {string.Join(", ", overlap)} of {request.Range} were already received in other chunks. Send only the ranges that GetUploadSession lists as ExpectedRanges: {Describe(staged.Missing)}.");
+                    $"Bytes {string.Join(", ", overlap)} of {request.Range} were already received in other chunks. Send only the ranges that GetUploadSession lists as ExpectedRanges: {Describe(missing)}.");
             }
         }
 
@@ -72,6 +76,10 @@ public sealed partial class UploadSessions(
         }
 
         await TouchAsync(session.Record, cancellationToken);
+        if (!request.Range.IsEmptyFile)
+        {
+            received.Add(range);
+        }
 
         LogChunk(logger, request.SessionId, request.Path.Value, request.Range.First, request.Range.Last, request.Range.Total, resend);
         return resend ? 0 : request.Range.Length;
