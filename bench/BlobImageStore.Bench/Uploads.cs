@@ -1,5 +1,6 @@
-using System.Buffers;
-using System.Net.Http.Headers;
+using BlobImageStore.Client;
+using BlobImageStore.Client.Uploads;
+using Microsoft.Extensions.Options;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -26,49 +27,20 @@ public static class Uploads
         }, cancellationToken);
     }
 
-    /// <summary>Ours: UploadChunk requests through the HTTP API, N in flight, then one commit.</summary>
+    /// <summary>
+    /// Ours: the client library's resumable uploader (BlobImageStore.Client), N chunks in flight each with its
+    /// Content-MD5, through the HTTP API, then one commit.
+    /// </summary>
     public static async Task ViaApiAsync(HttpClient http, string storePath, string file, long chunkSize, int parallel, CancellationToken cancellationToken)
     {
-        var size = new FileInfo(file).Length;
-        var session = Guid.NewGuid();
-        var offsets = new List<long>();
-        for (var offset = 0L; offset < size; offset += chunkSize)
+        var client = new ImageStoreClient(http, Options.Create(new ImageStoreClientOptions { Endpoint = http.BaseAddress! }));
+        var journal = new FileResumeJournal(Path.Combine(Path.GetTempPath(), "blobimagestore-bench-journal"));
+        var uploader = new ResumableUploader(client, journal);
+        await uploader.UploadAsync(file, storePath, new FileUploadOptions
         {
-            offsets.Add(offset);
-        }
-
-        using var handle = File.OpenHandle(file, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
-        await Parallel.ForEachAsync(offsets, new ParallelOptions { MaxDegreeOfParallelism = parallel, CancellationToken = cancellationToken }, async (offset, ct) =>
-        {
-            var length = (int)Math.Min(chunkSize, size - offset);
-            var buffer = ArrayPool<byte>.Shared.Rent(length);
-            try
-            {
-                await RandomAccess.ReadAsync(handle, buffer.AsMemory(0, length), offset, ct);
-                using var request = new HttpRequestMessage(HttpMethod.Put,
-                    $"/ImageStore/{storePath}/$/UploadChunk?api-version=6.0&session-id={session}")
-                {
-                    Content = new ByteArrayContent(buffer, 0, length),
-                };
-                request.Content.Headers.ContentRange = new ContentRangeHeaderValue(offset, offset + length - 1, size);
-                using var response = await http.SendAsync(request, ct);
-                await EnsureAsync(response, ct);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
-            }
-        });
-
-        using var commit = await http.PostAsync($"/ImageStore/$/CommitUploadSession?api-version=6.0&session-id={session}", null, cancellationToken);
-        await EnsureAsync(commit, cancellationToken);
-    }
-
-    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        if (!response.IsSuccessStatusCode)
-        {
-            throw new InvalidOperationException($"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-        }
+            ChunkSize = chunkSize,
+            MaxChunkSize = Math.Max(chunkSize, ChunkSizing.DefaultMaxChunkSize),
+            Parallelism = parallel,
+        }, progress: null, cancellationToken);
     }
 }
