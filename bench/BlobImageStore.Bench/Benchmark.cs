@@ -209,9 +209,20 @@ public sealed class Benchmark(BenchSettings settings)
         Console.Write(text);
         if (settings.Markdown is { } path)
         {
-            var header = $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * MiB):0} GiB, .NET {Environment.Version}, Azurite {(settings.InMemory ? "in memory" : "on disk")}.\n\n";
+            var header = $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * MiB):0} GiB, " +
+                $".NET {Environment.Version}, Azure.Storage.Blobs {typeof(BlobClient).Assembly.GetName().Version}, " +
+                $"Azurite {NpmVersion(RepoPaths.Root, "azurite")} {(settings.InMemory ? "in memory" : "on disk")}, " +
+                $"@tus/server {NpmVersion(Path.Combine(RepoPaths.Root, "bench", "tus"), "@tus/server")}, @tus/azure-store {NpmVersion(Path.Combine(RepoPaths.Root, "bench", "tus"), "@tus/azure-store")}, " +
+                $"tus-js-client {NpmVersion(Path.Combine(RepoPaths.Root, "bench", "tus"), "tus-js-client")}.\n\n";
             File.WriteAllText(path, header + text);
         }
+    }
+
+    private static string NpmVersion(string root, string package)
+    {
+        var manifest = Path.Combine(root, "node_modules", package, "package.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(manifest));
+        return json.RootElement.GetProperty("version").GetString() ?? "?";
     }
 
     private static async Task VerifyAsync(BlobClient blob, byte[] sha, CancellationToken cancellationToken)
