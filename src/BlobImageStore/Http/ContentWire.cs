@@ -47,25 +47,3 @@ public sealed record CopyDescriptionBody(
     string? RemoteDestination,
     IReadOnlyList<string?>? SkipFiles,
     bool? CheckMarkFile);
-
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
-[JsonSerializable(typeof(ImageStoreContentBody))]
-[JsonSerializable(typeof(FolderSizeInfoBody))]
-[JsonSerializable(typeof(ImageStoreInfoBody))]
-[JsonSerializable(typeof(ClusterManifestBody))]
-[JsonSerializable(typeof(CopyDescriptionBody))]
-public sealed partial class ImageStoreContentJson : JsonSerializerContext
-{
-    /// <summary>Answers: like <see cref="ImageStoreJson.Wire"/>, text stays readable (no \u0027, no \u003C in the manifest).</summary>
-    public static ImageStoreContentJson Wire { get; } = new(new System.Text.Json.JsonSerializerOptions
-    {
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    });
-
-    /// <summary>Request bodies: member names case-insensitive (the runtime's JSON reader is), nothing else relaxed.</summary>
-    public static ImageStoreContentJson Read { get; } = new(new System.Text.Json.JsonSerializerOptions
-    {
-        PropertyNameCaseInsensitive = true,
-    });
-}

@@ -42,12 +42,23 @@ public static class WireFormat
 [JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(UploadSessionBody))]
 [JsonSerializable(typeof(FabricErrorBody))]
+[JsonSerializable(typeof(ImageStoreContentBody))]
+[JsonSerializable(typeof(FolderSizeInfoBody))]
+[JsonSerializable(typeof(ImageStoreInfoBody))]
+[JsonSerializable(typeof(ClusterManifestBody))]
+[JsonSerializable(typeof(CopyDescriptionBody))]
 public sealed partial class ImageStoreJson : JsonSerializerContext
 {
-    /// <summary>The wire context: messages keep their quotes and non-ASCII letters readable (no \u0027).</summary>
+    /// <summary>Answers: messages and the manifest keep their quotes, angle brackets and non-ASCII letters readable (no \u0027).</summary>
     public static ImageStoreJson Wire { get; } = new(new System.Text.Json.JsonSerializerOptions
     {
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    });
+
+    /// <summary>Request bodies: member names case-insensitive (the runtime's JSON reader is), nothing else relaxed.</summary>
+    public static ImageStoreJson Read { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        PropertyNameCaseInsensitive = true,
     });
 }

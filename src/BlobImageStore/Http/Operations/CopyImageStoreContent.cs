@@ -48,7 +48,7 @@ public sealed class CopyImageStoreContent(ContentCopies copies) : IImageStoreOpe
         CopyDescriptionBody? body;
         try
         {
-            body = await JsonSerializer.DeserializeAsync(request.Http.Request.Body, ImageStoreContentJson.Read.CopyDescriptionBody, cancellationToken);
+            body = await JsonSerializer.DeserializeAsync(request.Http.Request.Body, ImageStoreJson.Read.CopyDescriptionBody, cancellationToken);
         }
         catch (JsonException e)
         {

@@ -27,7 +27,7 @@ public sealed class GetClusterManifest : IImageStoreOperation
     public OperationRoute Route => new("GET", "GetClusterManifest", HasContentPath: false, ClusterLevel: true);
 
     public Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken) =>
-        Task.FromResult(Results.Json(Body, ImageStoreContentJson.Wire.ClusterManifestBody));
+        Task.FromResult(Results.Json(Body, ImageStoreJson.Wire.ClusterManifestBody));
 
     /// <summary>The manifest's XML text.</summary>
     public static string BuildManifest()

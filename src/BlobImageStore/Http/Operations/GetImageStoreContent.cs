@@ -56,7 +56,7 @@ internal static class ContentResult
                         ResponsePath(f.Name, separator))).ToList(),
                     page.Folders.Select(f => new FolderInfoBody(ResponsePath(f.Path, separator), WireFormat.Number(f.FileCount))).ToList(),
                     page.ContinuationToken),
-                ImageStoreContentJson.Wire.ImageStoreContentBody),
+                ImageStoreJson.Wire.ImageStoreContentBody),
             ContentListing.Empty => BareStatusResult.For(request, StatusCodes.Status204NoContent),
             _ => BareStatusResult.For(request, StatusCodes.Status404NotFound),
         };

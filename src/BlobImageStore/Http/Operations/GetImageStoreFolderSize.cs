@@ -48,5 +48,5 @@ internal static class FolderSizeResult
 {
     public static IResult From(StorePath? path, long size, char separator) => Results.Json(
         new FolderSizeInfoBody(path?.ToResponsePath(separator) ?? string.Empty, WireFormat.Number(size)),
-        ImageStoreContentJson.Wire.FolderSizeInfoBody);
+        ImageStoreJson.Wire.FolderSizeInfoBody);
 }

@@ -27,7 +27,7 @@ public sealed class GetImageStoreInfo(StoreUsage usage) : IImageStoreOperation
                 Body(info.Staging),
                 Body(info.Copy),
                 Body(info.Register)),
-            ImageStoreContentJson.Wire.ImageStoreInfoBody);
+            ImageStoreJson.Wire.ImageStoreInfoBody);
     }
 
     private static UsageInfoBody Body(Usage usage) => new(WireFormat.Number(usage.Bytes), WireFormat.Number(usage.Files));

@@ -26,7 +26,7 @@ public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
         var path = request.Path;
         var sessionId = request.SessionId(invalidIdCode: true);
         var range = ContentRange.Parse(request.Header("Content-Range"));
-        var md5 = ParseContentMd5(request.Header("Content-MD5"));
+        var md5 = ContentMd5.Parse(request.Header("Content-MD5"));
 
         // The chunk limit is ours (ImageStore:MaxChunkSize, checked before the body is read), not Kestrel's 30 MB.
         if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -39,19 +39,5 @@ public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
             new ChunkRequest(path, sessionId, range, http.ContentLength, md5), http.Body, cancellationToken);
         request.Http.Items[RequestTelemetry.BytesItem] = written;
         return Results.Ok();
-    }
-
-    private static byte[]? ParseContentMd5(string? header)
-    {
-        if (string.IsNullOrWhiteSpace(header))
-        {
-            return null;
-        }
-
-        var bytes = new byte[16];
-        return Convert.TryFromBase64String(header.Trim(), bytes, out var n) && n == 16
-            ? bytes
-            : throw FabricException.InvalidArgument(
-                $"Content-MD5 '{header}' is not the base64 of a 16-byte MD5 hash. Send base64(MD5(chunk bytes)), or leave the header out.");
     }
 }
