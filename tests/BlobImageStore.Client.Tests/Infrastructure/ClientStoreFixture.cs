@@ -18,9 +18,7 @@ public sealed class ClientStoreFixture : IAsyncLifetime
         ["ImageStore__BlockSize"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
     };
 
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "blobimagestore-client-" + Guid.NewGuid().ToString("N"));
-
-    public AzuriteProcess Azurite { get; private set; } = null!;
+    public TestAzurite Azurite { get; private set; } = null!;
 
     public ServerProcess Server { get; private set; } = null!;
 
@@ -31,14 +29,12 @@ public sealed class ClientStoreFixture : IAsyncLifetime
 
     public BlobContainerClient Files { get; private set; } = null!;
 
-    public string Scratch => Path.Combine(_data, "scratch");
+    public string Scratch => Path.Combine(Azurite.Folder, "scratch");
 
     public async Task InitializeAsync()
     {
+        Azurite = await TestAzurite.StartAsync("client", inMemory: true);
         Directory.CreateDirectory(Scratch);
-        Azurite = await AzuriteProcess.StartAsync(
-            new AzuriteOptions { ToolsRoot = RepoPaths.Root, Port = AzuriteProcess.FreePort(), Location = Path.Combine(_data, "azurite"), InMemory = true },
-            reuseRunning: false, CancellationToken.None);
         Server = await ServerProcess.StartAsync(Azurite.ConnectionString, ServerSettings);
         Proxy = await CountingProxy.StartAsync(Server.Address);
         ServerApi = new ImageStoreApi(Server.Address);
@@ -93,13 +89,6 @@ public sealed class ClientStoreFixture : IAsyncLifetime
         await Proxy.DisposeAsync();
         await Server.DisposeAsync();
         await Azurite.DisposeAsync();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }
 

@@ -14,10 +14,9 @@ public sealed class HostsFixture : IAsyncLifetime
 {
     public const int BlockSize = 64 * 1024;
 
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "blobimagestore-fn-" + Guid.NewGuid().ToString("N"));
     private int _containers;
 
-    public AzuriteProcess Azurite { get; private set; } = null!;
+    public TestAzurite Azurite { get; private set; } = null!;
 
     public ServerProcess Server { get; private set; } = null!;
 
@@ -36,9 +35,7 @@ public sealed class HostsFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Azurite = await AzuriteProcess.StartAsync(
-            new AzuriteOptions { ToolsRoot = RepoPaths.Root, Port = AzuriteProcess.FreePort(), Location = _data },
-            reuseRunning: false, CancellationToken.None);
+        Azurite = await TestAzurite.StartAsync("fn");
         Server = await ServerProcess.StartAsync(Azurite.ConnectionString, new Dictionary<string, string>
         {
             ["ImageStore__BlockSize"] = BlockSize.ToString(CultureInfo.InvariantCulture),
@@ -62,13 +59,6 @@ public sealed class HostsFixture : IAsyncLifetime
         await Functions.DisposeAsync();
         await Server.DisposeAsync();
         await Azurite.DisposeAsync();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }
 

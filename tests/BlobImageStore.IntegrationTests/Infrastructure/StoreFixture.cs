@@ -12,9 +12,7 @@ public sealed class StoreFixture : IAsyncLifetime
 {
     public const int BlockSize = 64 * 1024;
 
-    private readonly string _data = Path.Combine(Path.GetTempPath(), "blobimagestore-it-" + Guid.NewGuid().ToString("N"));
-
-    public AzuriteProcess Azurite { get; private set; } = null!;
+    public TestAzurite Azurite { get; private set; } = null!;
 
     public ServerProcess Server { get; private set; } = null!;
 
@@ -31,9 +29,7 @@ public sealed class StoreFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Azurite = await AzuriteProcess.StartAsync(
-            new AzuriteOptions { ToolsRoot = RepoPaths.Root, Port = AzuriteProcess.FreePort(), Location = _data },
-            reuseRunning: false, CancellationToken.None);
+        Azurite = await TestAzurite.StartAsync("it");
         Server = await ServerProcess.StartAsync(Azurite.ConnectionString, ServerSettings);
         Api = new ImageStoreApi(Server.Address);
         var blobs = new BlobServiceClient(Azurite.ConnectionString);
@@ -46,13 +42,6 @@ public sealed class StoreFixture : IAsyncLifetime
         Api.Dispose();
         await Server.DisposeAsync();
         await Azurite.DisposeAsync();
-        try
-        {
-            Directory.Delete(_data, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 }
 
