@@ -4,7 +4,7 @@ using BlobImageStore.IntegrationTests.Infrastructure;
 namespace BlobImageStore.IntegrationTests;
 
 /// <summary>
-/// Conformance with ../shared/spec/servicefabric-imagestore.json: every operation is served, every 200 body validates
+/// Conformance with spec/servicefabric-imagestore.json: every operation is served, every 200 body validates
 /// against its definition, every error body against FabricError, and the validation is strict enough to catch what
 /// clients would trip over.
 /// </summary>

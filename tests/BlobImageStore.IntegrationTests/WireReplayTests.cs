@@ -6,7 +6,7 @@ using BlobImageStore.IntegrationTests.Infrastructure;
 namespace BlobImageStore.IntegrationTests;
 
 /// <summary>
-/// Replays every request of the real clients' wire captures (../shared/clients/*.jsonl) against the server: same
+/// Replays every request of the real clients' wire captures (spec/clients/*.jsonl) against the server: same
 /// targets (the .NET client escapes the whole path as %2F; sfctl sends '/' and encodes each segment), same headers
 /// (the .NET client's Expect: 100-continue on every request), same framing (sfctl's chunked empty body), bodies of the
 /// recorded length. Each answer is checked: its status, a 200 body against its spec definition (or empty for the
@@ -194,7 +194,7 @@ public sealed class WireReplayTests(StoreFixture store)
     }
 
     private static List<WireRequest> Load(string capture) =>
-        File.ReadAllLines(Path.Combine(RepoPaths.Shared, "clients", capture))
+        File.ReadAllLines(Path.Combine(RepoPaths.Spec, "clients", capture))
             .Where(l => l.Trim().Length > 0)
             .Select(l => JsonSerializer.Deserialize<WireRequest>(l)!)
             .ToList();

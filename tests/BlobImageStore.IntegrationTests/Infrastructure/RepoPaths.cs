@@ -7,8 +7,8 @@ public static class RepoPaths
     /// <summary>The repository root: the folder holding BlobImageStore.sln.</summary>
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The <c>../shared</c> folder beside the repository (specs and client captures).</summary>
-    public static string Shared => Path.GetFullPath(Path.Combine(Root, "..", "shared"));
+    /// <summary>The repository's <c>spec/</c> folder: the vendored swagger subset and the real clients' wire captures.</summary>
+    public static string Spec => Path.Combine(Root, "spec");
 
     /// <summary>The build configuration the tests were built in, so the server process matches them.</summary>
     public static string Configuration { get; } =

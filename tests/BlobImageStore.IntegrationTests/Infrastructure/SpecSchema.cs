@@ -6,7 +6,7 @@ using Json.Schema;
 namespace BlobImageStore.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Validates answer bodies against the definitions of <c>../shared/spec/servicefabric-imagestore.json</c> with
+/// Validates answer bodies against the definitions of <c>spec/servicefabric-imagestore.json</c> with
 /// JsonSchema.Net, made stricter than the spec where the spec is loose, so that what a client could trip over fails here:
 /// <list type="bullet">
 /// <item>every object definition with properties gets <c>additionalProperties: false</c> (exact field casing: a
@@ -34,7 +34,7 @@ public static class SpecSchema
     private static readonly Lazy<JsonObject> Definitions = new(Load);
     private static readonly ConcurrentDictionary<string, JsonSchema> Schemas = new();
 
-    public static string SpecFile => Path.Combine(RepoPaths.Shared, "spec", "servicefabric-imagestore.json");
+    public static string SpecFile => Path.Combine(RepoPaths.Spec, "servicefabric-imagestore.json");
 
     /// <summary>Asserts that <paramref name="json"/> is a valid <paramref name="definition"/>.</summary>
     public static void AssertValid(string json, string definition)
