@@ -1,4 +1,5 @@
 using BlobImageStore.Content;
+using BlobImageStore.Explorer;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
 using BlobImageStore.Sessions;
@@ -84,6 +85,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
         services.AddSingleton<ImageStoreEndpoint>();
+        services.AddSingleton<ExplorerAssets>(); // the Image Store Explorer page at /Explorer
         return services;
     }
 
@@ -102,6 +104,7 @@ public static class ImageStoreServiceCollectionExtensions
             endpoints.Map(route, handle);
         }
 
+        endpoints.MapImageStoreExplorer(); // GET / redirects to the explorer page at /Explorer/index.html
         return endpoints;
     }
 }
