@@ -7,9 +7,13 @@ namespace BlobImageStore.BrowserTests.Infrastructure;
 /// <summary>axe on the page as it is now: the serious and critical violations (which must be none), and a screenshot.</summary>
 public static class Accessibility
 {
+    /// <summary>A screenshot of the viewport, in the test output folder's <c>screenshots/</c>.</summary>
+    public static Task ScreenshotAsync(IPage page, string view) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ExplorerFixture.Screenshots, view + ".png") });
+
     public static async Task<AxeResult> CheckAsync(IPage page, string view, ITestOutputHelper output)
     {
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ExplorerFixture.Screenshots, view + ".png"), FullPage = true });
+        await ScreenshotAsync(page, view);
         var result = await page.RunAxe();
         var blocking = result.Violations.Where(v => v.Impact is "serious" or "critical").ToList();
         output.WriteLine($"axe {view}: {result.Passes.Length} rules passed, {result.Violations.Length} violations ({blocking.Count} serious or critical), {result.Incomplete.Length} to review");

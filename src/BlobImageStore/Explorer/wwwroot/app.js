@@ -271,6 +271,11 @@ function updateTreeChildren(path, children) {
   const sorted = [...children].sort();
   node.list.replaceChildren(...sorted.map(c => treeNode(c).li));
   node.toggle.hidden = false;
+  if (path === state.folder && sorted.length > 0) {
+    node.toggle.setAttribute('aria-expanded', 'true');
+    node.toggle.textContent = '▾';
+    node.list.hidden = false;
+  }
   if (sorted.length === 0) {
     node.toggle.setAttribute('aria-expanded', 'false');
     node.toggle.textContent = '▸';
