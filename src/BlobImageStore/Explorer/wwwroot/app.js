@@ -295,6 +295,7 @@ function revealInTree(folder) {
     pNode.toggle.textContent = '▾';
     pNode.toggle.hidden = false;
     pNode.list.hidden = false;
+    if (!pNode.loaded) setExpanded(parent, true); // show the siblings on the way down too
   }
   for (const n of treeNodes.values()) n.link.removeAttribute('aria-current');
   const current = treeNode(folder);
