@@ -154,7 +154,7 @@ function renderListing(folder, listing) {
     const sizeCell = el('td', { class: 'num', text: '…' });
     sizeCells.push({ path, cell: sizeCell });
     rows.append(el('tr', { 'data-kind': 'folder', 'data-path': path },
-      el('td', {}, el('span', { class: 'kind', 'aria-hidden': 'true', text: '📁' }), el('a', { href: hrefOf(path), text: name })),
+      el('td', {}, el('span', { class: 'kind kind-folder', 'aria-hidden': 'true' }), el('a', { href: hrefOf(path), text: name })),
       sizeCell,
       el('td', { class: 'num', text: count(d.FileCount) }),
       el('td', { text: '' }),
@@ -163,7 +163,7 @@ function renderListing(folder, listing) {
   for (const f of files) {
     const path = f.StoreRelativePath;
     rows.append(el('tr', { 'data-kind': 'file', 'data-path': path },
-      el('td', {}, el('span', { class: 'kind', 'aria-hidden': 'true', text: '📄' }), el('span', { class: 'name', text: nameOf(path) })),
+      el('td', {}, el('span', { class: 'kind kind-file', 'aria-hidden': 'true' }), el('span', { class: 'name', text: nameOf(path) })),
       el('td', { class: 'num', title: `${count(f.FileSize)} bytes`, text: formatBytes(Number(f.FileSize)) }),
       el('td', { class: 'num', text: '' }),
       el('td', { text: formatDate(f.ModifiedDate) }),
