@@ -95,14 +95,19 @@ public sealed class UploadTests(ExplorerFixture fixture, ITestOutputHelper outpu
         await page.ReloadAsync();
         await page.UnrouteAllAsync(new() { Behavior = UnrouteBehavior.IgnoreErrors });
 
+        // After the reload, from the store's root: the interrupted upload is listed with what the server has.
+        await page.OpenFolderAsync("");
         var row = page.Locator($"#session-list li[data-path='{storePath}']");
-        await Expect(row).ToContainTextAsync("12.0 MiB of 50.0 MiB · interrupted");
+        await Expect(row).ToContainTextAsync($"12.0 MiB of 50.0 MiB · interrupted; to resume, choose big.bin again in /{folder}");
         await Accessibility.CheckAsync(page, "upload-interrupted", output);
         var before = fixture.Proxy.BodyBytes(storePath);
         var received = (await server.SessionAtAsync(storePath))!.Received;
         var missing = size - received;
 
-        await page.SetInputFilesAsync("#pick-files", file);
+        // Resume… goes to the upload's folder and opens the file picker; the same file is chosen again.
+        var chooser = await page.RunAndWaitForFileChooserAsync(() => row.GetByRole(AriaRole.Button, new() { Name = "Resume the upload of big.bin: choose big.bin again" }).ClickAsync());
+        await Expect(page.Locator("#folder-title")).ToHaveTextAsync(folder);
+        await chooser.SetFilesAsync(file);
 
         await Expect(page.Locator("#total-text")).ToContainTextAsync("Done: 1 of 1 files", new() { Timeout = 120_000 });
         var sentAfterReload = fixture.Proxy.BodyBytes(storePath) - before;

@@ -411,17 +411,32 @@ function sessionRow(status, known) {
   });
   const active = activePaths().has(status.path);
   const folder = known.entry?.folder ?? parentOf(status.path);
+  const picked = known.entry?.picked ?? { kind: 'file', name: nameOf(status.path) };
+  const again = picked.kind === 'folder' ? `the folder ${picked.name}` : picked.name;
   const hint = active ? 'uploading in this tab'
-    : known.ours ? `interrupted; to resume, open ${folderLabel(folder)} and choose ${known.entry?.name ?? nameOf(status.path)} again`
+    : known.ours ? `interrupted; to resume, choose ${again} again in ${folderLabel(folder)}`
     : 'started elsewhere';
+  const resume = known.ours && !active
+    ? el('button', {
+      type: 'button', class: 'small', 'aria-label': `Resume the upload of ${nameOf(status.path)}: choose ${again} again`, text: 'Resume…',
+      onclick: () => {
+        // Into the folder the upload went to, then the same picker: only the session's missing bytes are sent.
+        if (state.folder !== folder) {
+          history.pushState(null, '', hrefOf(folder));
+          showFolder(folder);
+        }
+        $(picked.kind === 'folder' ? 'pick-folder' : 'pick-files').click();
+      },
+    })
+    : null;
   return el('li', { 'data-path': status.path, 'data-session': status.sessionId },
     el('span', { class: 'path', id: labelId, text: `/${status.path}` }),
     bar,
     el('span', { text: `${formatBytes(received)} of ${formatBytes(status.size)} · ${hint}` }),
-    el('button', {
+    el('span', { class: 'actions' }, resume, resume ? ' ' : null, el('button', {
       type: 'button', class: 'small danger', 'aria-label': `Delete the upload session of ${nameOf(status.path)}`, text: 'Delete',
       disabled: active, onclick: () => deleteSessionOf(status, known),
-    }));
+    })));
 }
 
 async function deleteSessionOf(status, known) {

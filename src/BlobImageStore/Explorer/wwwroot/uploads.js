@@ -161,6 +161,12 @@ export class UploadBatch {
     this.marksWritten = 0;
   }
 
+  /** What the user chose that holds this file: the top folder of a folder upload, or the file itself. */
+  picked(item) {
+    const relative = item.path.slice(this.target ? this.target.length + 1 : 0);
+    return relative.includes('/') ? { kind: 'folder', name: relative.split('/')[0] } : { kind: 'file', name: relative };
+  }
+
   get totalBytes() { return this.items.reduce((n, i) => n + i.size, 0); }
   get confirmedBytes() { return this.items.reduce((n, i) => n + i.confirmed, 0); }
   get doneFiles() { return this.items.filter(i => i.state === 'done').length; }
@@ -296,7 +302,7 @@ export class UploadBatch {
     // Written before the first chunk: a reload at any moment after this finds the session as ours.
     journal.set(item.path, {
       sessionId, size: item.size, lastModified: item.file.lastModified, name: item.file.name, chunkSize,
-      folder: this.target, started: new Date().toISOString(),
+      folder: this.target, picked: this.picked(item), started: new Date().toISOString(),
     });
     return { sessionId, missing: [{ first: 0, last: Math.max(0, item.size - 1) }] };
   }
