@@ -31,6 +31,7 @@ function encodePath(path) {
 // redirect covers the page; an expired login turns API answers into redirects, reported as "reload to sign in".
 // Function keys or bearer tokens: a 401 asks the user once per tab (sessionStorage) and the request is sent again.
 let promptForCredential = async () => null;
+let pendingPrompt = null; // one question at a time, however many requests were refused together
 
 export function setCredentialPrompt(prompt) {
   promptForCredential = prompt;
@@ -44,6 +45,7 @@ function storedCredential() {
   }
 }
 
+/** Attaches the tab's credential, if any; returns its value (undefined when none). */
 function authorize(headers) {
   const credential = storedCredential();
   if (credential?.scheme === 'bearer') {
@@ -51,6 +53,7 @@ function authorize(headers) {
   } else if (credential?.scheme === 'key') {
     headers.set('x-functions-key', credential.value);
   }
+  return credential?.value;
 }
 
 /** Sends one request to /ImageStore[/{path}][/$/{op}]; resolves with the Response of a 2xx, throws FabricError otherwise. */
@@ -59,7 +62,7 @@ export async function call(method, { path = '', op = null, query = {}, body = un
   const url = '/ImageStore' + (path ? '/' + encodePath(path) : '') + (op ? '/$/' + op : '') + '?' + params;
   for (let attempt = 0; ; attempt++) {
     const h = new Headers(headers);
-    authorize(h);
+    const sent = authorize(h);
     const response = await fetch(url, {
       method, headers: h, body, signal,
       mode: 'same-origin', credentials: 'same-origin', redirect: 'manual', cache: 'no-store',
@@ -68,12 +71,13 @@ export async function call(method, { path = '', op = null, query = {}, body = un
       throw new FabricError(0, 'SIGN_IN_REQUIRED', 'The server asked this page to sign in again. Reload the page to sign in; uploads resume where they stopped.');
     }
     if (response.status === 401 && attempt === 0) {
+      if (storedCredential()?.value !== sent) continue; // another request got a credential meanwhile
       const scheme = /bearer/i.test(response.headers.get('WWW-Authenticate') || '') ? 'bearer' : 'key';
-      const value = await promptForCredential(scheme);
-      if (value) {
-        sessionStorage.setItem(CREDENTIAL_KEY, JSON.stringify({ scheme, value }));
-        continue;
-      }
+      pendingPrompt ??= promptForCredential(scheme).then(value => {
+        if (value) sessionStorage.setItem(CREDENTIAL_KEY, JSON.stringify({ scheme, value }));
+        return value;
+      }).finally(() => { pendingPrompt = null; });
+      if (await pendingPrompt) continue;
     }
     if (!response.ok) {
       throw await errorOf(response);
