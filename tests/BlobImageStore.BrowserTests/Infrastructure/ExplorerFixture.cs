@@ -60,6 +60,8 @@ public sealed class ExplorerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Screenshots);
+        // Generous waits: the whole solution's tests share 2 cores in CI; a condition that never comes still fails.
+        Assertions.SetDefaultExpectTimeout(20_000);
         Azurite = await TestAzurite.StartAsync("browser", inMemory: true);
         Directory.CreateDirectory(Scratch);
         Server = await ServerProcess.StartAsync(Azurite.ConnectionString, ServerSettings);
