@@ -122,6 +122,7 @@ public sealed class ManageTests(ExplorerFixture fixture, ITestOutputHelper outpu
         var row = page.Locator($"#session-list li[data-session='{foreign}']");
         await Expect(row).ToContainTextAsync("4.0 MiB of 10.0 MiB · started elsewhere");
         await Expect(row.Locator(".rangebar")).ToHaveAttributeAsync("aria-label", "4.0 MiB of 10.0 MiB received, in 2 ranges");
+        await Expect(page.Locator("#sessions-note")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d+ upload sessions? (is|are) open in the whole store"));
         var spans = await row.Locator(".rangebar span").EvaluateAllAsync<string[]>("spans => spans.map(s => s.style.left + ' ' + s.style.width)");
         Assert.Equal(["0% 30%", "60% 10%"], spans);
         await Accessibility.CheckAsync(page, "sessions-in-progress", output);

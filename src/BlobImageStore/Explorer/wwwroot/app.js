@@ -4,7 +4,7 @@ import * as api from './api.js';
 import { UploadBatch, journal, entriesOfDrop, entriesOfInput, receivedRanges, missingBytes } from './uploads.js';
 
 const $ = id => document.getElementById(id);
-const state = { folder: '', listing: null, batches: [], foreignSessions: new Map(), loadToken: 0 };
+const state = { folder: '', listing: null, batches: [], foreignSessions: new Map(), loadToken: 0, openInStore: null };
 
 // --- Formatting ---------------------------------------------------------------------------------------------------
 const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -101,7 +101,7 @@ async function showFolder(folder) {
   $('listing-body').replaceChildren();
   $('empty').hidden = true;
   revealInTree(folder);
-  renderSessions();
+  countOpenSessions();
   let listing;
   try {
     listing = await api.listFolder(folder, (files, folders) => {
@@ -387,9 +387,21 @@ async function renderSessions() {
   }
   if (folder !== state.folder) return;
   $('session-list').replaceChildren(...rows);
-  $('sessions-note').textContent = rows.length === 0
+  const store = state.openInStore === null ? ''
+    : ` ${count(state.openInStore)} upload ${state.openInStore === 1 ? 'session is' : 'sessions are'} open in the whole store ($/Info); one started elsewhere shows here when an upload meets it.`;
+  $('sessions-note').textContent = (rows.length === 0
     ? `No upload started in this browser is open under ${folderLabel(folder)}.`
-    : 'Upload sessions open under this folder. To resume one after a reload or a lost network, choose the same files again in the same folder: only the missing bytes are sent.';
+    : 'Upload sessions open under this folder. To resume one after a reload or a lost network, choose the same files again in the same folder (Resume… does): only the missing bytes are sent.') + store;
+}
+
+/** How many sessions are open store-wide ($/Info's UsedByStaging), read once per folder shown. */
+async function countOpenSessions() {
+  try {
+    state.openInStore = Number((await api.info()).UsedByStaging.FileCount);
+  } catch {
+    state.openInStore = null;
+  }
+  renderSessions();
 }
 
 function activePaths() {
