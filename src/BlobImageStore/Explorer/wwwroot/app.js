@@ -425,7 +425,7 @@ function sessionRow(status, known) {
   const folder = known.entry?.folder ?? parentOf(status.path);
   const picked = known.entry?.picked ?? { kind: 'file', name: nameOf(status.path) };
   const again = picked.kind === 'folder' ? `the folder ${picked.name}` : picked.name;
-  const hint = active ? 'uploading in this tab'
+  const hint = active ? (state.batches.some(b => b.paused) ? 'paused in this tab' : 'uploading in this tab')
     : known.ours ? `interrupted; to resume, choose ${again} again in ${folderLabel(folder)}`
     : 'started elsewhere';
   const resume = known.ours && !active
