@@ -196,6 +196,50 @@ public sealed class UploadTests(ExplorerFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Going_offline_mid_upload_waits_for_the_network_and_then_finishes_without_sending_anything_twice()
+    {
+        var size = 16 * MiB;
+        var file = fixture.NewFile($"offline-{Guid.NewGuid():N}/offline.bin", size, 61);
+        var folder = ExplorerFixture.UniqueFolder("offline");
+        var storePath = $"{folder}/offline.bin";
+        using var server = new ServerView(fixture.Server.Address);
+        var page = await fixture.NewPageAsync();
+        await page.OpenFolderAsync(folder);
+        await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("This folder is empty.");
+        var held = new ConcurrentQueue<IRoute>();
+        var chunks = 0;
+        await page.RouteAsync(UploadChunk, async route =>
+        {
+            if (Interlocked.Increment(ref chunks) <= 1)
+            {
+                await route.ContinueAsync();
+            }
+            else
+            {
+                held.Enqueue(route);
+            }
+        });
+        await page.SetInputFilesAsync("#pick-files", file);
+        await PageActions.WaitUntilAsync(async () => (await server.SessionAtAsync(storePath))?.Received >= ChunkSize && !held.IsEmpty,
+            TimeSpan.FromSeconds(60), "one chunk on the server");
+
+        // The Wi-Fi goes: the browser is offline and the requests on the way fail.
+        await page.Context.SetOfflineAsync(true);
+        while (held.TryDequeue(out var route))
+        {
+            await route.AbortAsync("internetdisconnected");
+        }
+
+        await Expect(page.Locator($"#upload-list li[data-path='{storePath}']")).ToContainTextAsync("offline; waiting for the network");
+        await page.UnrouteAllAsync(new() { Behavior = UnrouteBehavior.IgnoreErrors });
+        await page.Context.SetOfflineAsync(false);
+
+        await Expect(page.Locator("#total-text")).ToContainTextAsync("Done: 1 of 1 files", new() { Timeout = 120_000 });
+        Assert.Equal(size, fixture.Proxy.BodyBytes(storePath));
+        Assert.Equal(ExplorerFixture.Sha256(file), await fixture.BlobSha256Async(storePath));
+    }
+
+    [Fact]
     public async Task The_folder_picker_uploads_a_folder_with_its_marks()
     {
         var local = Path.Combine(fixture.Scratch, $"picked-{Guid.NewGuid():N}", "Pkg");

@@ -254,6 +254,24 @@ export class UploadBatch {
       } catch (e) {
         if (this.paused || e instanceof Paused || e?.name === 'AbortError') continue; // paused: wait, then again
         const transient = !(e instanceof api.FabricError) || e.status >= 500 || e.status === 408 || e.status === 429;
+        if (transient && !navigator.onLine) {
+          // Offline (Wi-Fi gone): wait for the network without spending attempts, then send again.
+          if (item) {
+            item.state = 'retrying';
+            item.message = 'offline; waiting for the network';
+            this.changed();
+          }
+          await new Promise(resolve => {
+            window.addEventListener('online', resolve, { once: true });
+            if (navigator.onLine) resolve();
+          });
+          if (item) {
+            item.state = 'uploading';
+            item.message = '';
+          }
+          attempt = 0;
+          continue;
+        }
         if (!transient || attempt >= MAX_ATTEMPTS) throw e;
         if (item) {
           item.state = 'retrying';
