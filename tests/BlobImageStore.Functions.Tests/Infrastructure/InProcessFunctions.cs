@@ -33,8 +33,12 @@ public sealed class InProcessFunctions : IAsyncDisposable
 
     public SessionCleanupFunction CleanupFunction => ActivatorUtilities.CreateInstance<SessionCleanupFunction>(_services);
 
-    /// <summary>The app on <paramref name="storage"/>, with <c>ImageStore:*</c> settings (keys without the section) and, optionally, a test clock.</summary>
-    public static InProcessFunctions Create(string storage, IReadOnlyDictionary<string, string>? imageStore = null, TimeProvider? clock = null)
+    /// <summary>
+    /// The app on <paramref name="storage"/>, with <c>ImageStore:*</c> settings (keys without the section), optionally a
+    /// test clock, and optionally more services after the app's own (e.g. an in-memory telemetry exporter).
+    /// </summary>
+    public static InProcessFunctions Create(string storage, IReadOnlyDictionary<string, string>? imageStore = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? configure = null)
     {
         var values = new Dictionary<string, string?> { ["ImageStore:Storage"] = storage };
         foreach (var (key, value) in imageStore ?? new Dictionary<string, string>())
@@ -51,6 +55,8 @@ public sealed class InProcessFunctions : IAsyncDisposable
         {
             services.AddSingleton(clock);
         }
+
+        configure?.Invoke(services);
 
         return new InProcessFunctions(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
     }
