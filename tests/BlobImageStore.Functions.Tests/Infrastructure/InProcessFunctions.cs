@@ -35,12 +35,13 @@ public sealed class InProcessFunctions : IAsyncDisposable
 
     /// <summary>
     /// The app on <paramref name="storage"/>, with <c>ImageStore:*</c> settings (keys without the section), optionally a
-    /// test clock, and optionally more services after the app's own (e.g. an in-memory telemetry exporter).
+    /// test clock, optionally more services after the app's own (e.g. an in-memory telemetry exporter), and optionally
+    /// other app settings by their full names (e.g. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).
     /// </summary>
     public static InProcessFunctions Create(string storage, IReadOnlyDictionary<string, string>? imageStore = null, TimeProvider? clock = null,
-        Action<IServiceCollection>? configure = null)
+        Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var values = new Dictionary<string, string?> { ["ImageStore:Storage"] = storage };
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["ImageStore:Storage"] = storage };
         foreach (var (key, value) in imageStore ?? new Dictionary<string, string>())
         {
             values["ImageStore:" + key] = value;
