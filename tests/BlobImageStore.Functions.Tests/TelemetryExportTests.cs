@@ -55,13 +55,24 @@ public sealed class TelemetryExportTests(HostsFixture hosts)
     }
 
     [Fact]
-    public async Task Without_either_setting_nothing_is_exported()
+    public async Task Both_settings_send_to_both()
     {
-        using var sink = new HttpSink();
+        using var collector = new HttpSink();
+        using var ingestion = new HttpSink();
+        var settings = new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = collector.Address,
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["APPLICATIONINSIGHTS_CONNECTION_STRING"] =
+                $"InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint={ingestion.Address}/;LiveEndpoint={ingestion.Address}/",
+        };
+        Environment.SetEnvironmentVariable("APPLICATIONINSIGHTS_STATSBEAT_DISABLED", "true");
+        Environment.SetEnvironmentVariable("APPLICATIONINSIGHTS_SDKSTATS_DISABLED_ALL", "true");
 
-        await SendAChunkAsync(new Dictionary<string, string?>(), services => services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
+        await SendAChunkAsync(settings, services => services.GetRequiredService<TracerProvider>().ForceFlush(10_000));
 
-        Assert.Empty(sink.Requests);
+        Assert.Contains("POST /v1/traces", collector.Requests);
+        Assert.Contains(ingestion.Requests, r => r.StartsWith("POST /v2.1/track", StringComparison.Ordinal));
     }
 
     [Theory]
