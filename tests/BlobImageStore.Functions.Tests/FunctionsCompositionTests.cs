@@ -41,6 +41,24 @@ public sealed class FunctionsCompositionTests
     }
 
     [Fact]
+    public void The_workers_log_levels_come_from_its_Logging_settings()
+    {
+        var builder = FunctionsApplication.CreateBuilder([]);
+        builder.ConfigureFunctionsWebApplication();
+        builder.Configuration["ImageStore:Storage"] = "UseDevelopmentStorage=true";
+        builder.Configuration["Functions:Worker:HostEndpoint"] = "http://127.0.0.1:9";
+        builder.Configuration["Logging:LogLevel:Azure"] = "Warning"; // the app setting Logging__LogLevel__Azure, as the README says
+        builder.Services.AddImageStoreFunctions(builder.Configuration);
+
+        using var host = builder.Build();
+        var loggers = host.Services.GetRequiredService<ILoggerFactory>();
+
+        Assert.False(loggers.CreateLogger("Azure.Core").IsEnabled(LogLevel.Information));
+        Assert.True(loggers.CreateLogger("Azure.Core").IsEnabled(LogLevel.Warning));
+        Assert.True(loggers.CreateLogger(typeof(ImageStoreEndpoint).FullName!).IsEnabled(LogLevel.Information));
+    }
+
+    [Fact]
     public void The_http_triggers_need_a_function_key_by_default() =>
         Assert.Equal(AuthorizationLevel.Function, ImageStoreFunctions.Level);
 }
