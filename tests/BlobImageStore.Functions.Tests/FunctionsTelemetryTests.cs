@@ -11,7 +11,7 @@ namespace BlobImageStore.Functions.Tests;
 /// operation span, the storage spans below it, the request metrics and the request's log line in the same trace.
 /// </summary>
 [Collection(HostsCollection.Name)]
-public sealed class FunctionsTelemetryTests(HostsFixture hosts)
+public sealed class FunctionsTelemetryTests(HostsFixture hosts, Xunit.Abstractions.ITestOutputHelper output)
 {
     /// <summary>The worker's own activity source, which UseFunctionsWorkerDefaults adds to the pipeline.</summary>
     private static readonly ActivitySource Worker = new("Microsoft.Azure.Functions.Worker");
@@ -44,7 +44,14 @@ public sealed class FunctionsTelemetryTests(HostsFixture hosts)
         }
 
         Assert.Equal(200, answer.Status);
-        var operation = TelemetryCapture.AssertChunkUploadTrace(capture.Trace(traceId), invocationId, session);
+        var trace = capture.Trace(traceId);
+        var operation = TelemetryCapture.AssertChunkUploadTrace(trace, invocationId, session);
+        // What one first chunk of a session costs in spans (for sizing telemetry), printed with the test's output.
+        foreach (var group in trace.GroupBy(s => s.Source.Name).OrderBy(g => g.Key))
+        {
+            output.WriteLine($"{group.Count(),3} {group.Key}: {string.Join(", ", group.Select(s => s.DisplayName).Distinct())}");
+        }
+
         capture.AssertRequestMetrics(app.Services, "UploadFileChunk", "OK");
         Assert.Contains(capture.Logs(traceId), l => l.Category == typeof(ImageStoreEndpoint).FullName && l.SpanId == operation.SpanId
             && l.Message!.Contains("UploadFileChunk", StringComparison.Ordinal));
