@@ -38,7 +38,7 @@ public sealed partial class FileUploads(
 {
     public long MaxFileSize => (long)options.Value.BlockSize * ChunkLayout.AzureMaxCommittedBlocks;
 
-    public async Task<FileUploadResult> UploadAsync(StorePath path, Stream body, long? contentLength, byte[]? contentMd5, WriteLease lease, CancellationToken cancellationToken)
+    public async Task<FileUploadResult> UploadAsync(StorePath path, Stream body, long? contentLength, byte[]? contentMd5, WriteLease? lease, CancellationToken cancellationToken)
     {
         if (contentLength > MaxFileSize)
         {
@@ -80,7 +80,7 @@ public sealed partial class FileUploads(
     }
 
     private async Task<FileUploadResult> StageAndCommitAsync(
-        StorePath path, Stream body, byte[] block, int length, byte[]? ahead, int aheadLength, byte[]? contentMd5, WriteLease lease, CancellationToken cancellationToken)
+        StorePath path, Stream body, byte[] block, int length, byte[]? ahead, int aheadLength, byte[]? contentMd5, WriteLease? lease, CancellationToken cancellationToken)
     {
         var blockSize = options.Value.BlockSize;
         var uploadId = Guid.NewGuid();
@@ -165,9 +165,9 @@ public sealed partial class FileUploads(
         return new FileUploadResult(total, ids.Count);
     }
 
-    private static async Task KeepAsync(WriteLease lease, StorePath path, CancellationToken cancellationToken)
+    private static async Task KeepAsync(WriteLease? lease, StorePath path, CancellationToken cancellationToken)
     {
-        if (!await lease.KeepAsync(cancellationToken))
+        if (lease is not null && !await lease.KeepAsync(cancellationToken))
         {
             throw new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
                 $"This upload of '{path}' lost its hold on the path (it was too slow to renew it); nothing of it was kept. Retry the upload.");
