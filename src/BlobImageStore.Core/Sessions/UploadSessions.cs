@@ -52,7 +52,7 @@ public sealed partial class UploadSessions(
             return refused;
         }
 
-        var outcome = await ReceiveAsync(request, opened.Session!.Value, body, cancellationToken);
+        var outcome = await ReceiveAsync(request, opened.Session!.Value, opened.Lease, body, cancellationToken);
         if (!outcome.Succeeded && opened.Created)
         {
             await RollBackAsync(opened.Session!.Value);
@@ -61,21 +61,21 @@ public sealed partial class UploadSessions(
         return outcome;
     }
 
-    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, Stream body, CancellationToken cancellationToken)
+    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, DateTimeOffset? lease, Stream body, CancellationToken cancellationToken)
     {
         var record = session.Value;
         var layout = machine.Rules.Layout(record);
         var range = request.Range;
 
         // The receiving lease written by OpenAsync ends here: the chunk may not outlive it.
-        using var lease = new CancellationTokenSource(Max(TimeSpan.Zero, record.ReceivingUntil!.Value - clock.GetUtcNow()), clock);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Token);
+        using var ending = new CancellationTokenSource(Max(TimeSpan.Zero, lease!.Value - clock.GetUtcNow()), clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ending.Token);
         var token = linked.Token;
 
         if (range.IsEmptyFile)
         {
             var empty = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
-            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, cancellationToken);
+            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, lease, cancellationToken);
         }
 
         var view = await ViewAsync(record, token);
@@ -95,7 +95,7 @@ public sealed partial class UploadSessions(
             }
 
             return exact.Any(c => c.Digest == check.Digest)
-                ? await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, cancellationToken)
+                ? await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, lease, cancellationToken)
                 : new ResendConflict(record.SessionId, range.Range);
         }
 
@@ -120,7 +120,7 @@ public sealed partial class UploadSessions(
             return new RaceConflict(record.SessionId, range.Range);
         }
 
-        var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, cancellationToken);
+        var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, lease, cancellationToken);
         LogChunk(logger, record.SessionId, record.Path, range.First, range.Last, range.Total, done.GetType().Name);
         return done;
     }
@@ -233,7 +233,7 @@ public sealed partial class UploadSessions(
         }
     }
 
-    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, bool Created = false);
+    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, bool Created = false, DateTimeOffset? Lease = null);
 
     /// <summary>Reads or creates the session, takes its path claim if it has none yet, and writes the receiving lease.</summary>
     private async Task<Opened?> OpenAsync(ChunkRequest request, CancellationToken cancellationToken)
@@ -300,7 +300,7 @@ public sealed partial class UploadSessions(
             ReceivingUntil = record.ReceivingUntil is { } until && until > lease ? until : lease,
         };
         return await records.TryReplaceAsync(opened, session.Version, cancellationToken) is { } openedVersion
-            ? new Opened(new(opened, openedVersion), null, created)
+            ? new Opened(new(opened, openedVersion), null, created, lease)
             : null;
     }
 
@@ -326,7 +326,7 @@ public sealed partial class UploadSessions(
     }
 
     /// <summary>The acknowledgement: a conditional touch of the record, which only an open session of this key accepts.</summary>
-    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, CancellationToken cancellationToken) =>
+    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, DateTimeOffset? lease, CancellationToken cancellationToken) =>
         retry.RunAsync<Outcome>(async attempt =>
         {
             var current = attempt == 0 ? session : await records.GetAsync(session.Value.SessionId, cancellationToken);
@@ -347,7 +347,13 @@ public sealed partial class UploadSessions(
 
             // Not expired by time here: a session is only ever ended by a conditional write (a tombstone), and this
             // chunk's receiving lease kept it live while the chunk was read.
-            var touched = c.Value with { Modified = clock.GetUtcNow(), ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
+            // The chunk is in: its receiving lease ends (unless a later chunk's lease replaced it).
+            var touched = c.Value with
+            {
+                Modified = clock.GetUtcNow(),
+                ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes),
+                ReceivingUntil = c.Value.ReceivingUntil == lease ? null : c.Value.ReceivingUntil,
+            };
             return await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null ? null : success;
         }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
 

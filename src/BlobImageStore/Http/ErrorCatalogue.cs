@@ -61,7 +61,7 @@ public static class ErrorCatalogue
                 $"Upload session {r.SessionId} for '{r.Path}' was deleted at {Iso(e.At)} (DeleteUploadSession, or a delete of its path), and its chunks were discarded. " +
                 "It cannot be resumed or committed: start a new session with a new session-id and upload the file again."),
             _ => NotFound(
-                $"Upload session {r.SessionId} for '{r.Path}' expired at {Iso(e.At)} (no chunk for longer than the session expiry; last chunk at {Iso(r.Modified)}), and its chunks were discarded. " +
+                $"Upload session {r.SessionId} for '{r.Path}' expired at {Iso(e.At)} ({Describe(e.At - r.Modified)} after its last chunk, at {Iso(r.Modified)}), and its chunks were discarded. " +
                 "It cannot be resumed or committed: start a new session with a new session-id and upload the file again."),
         };
     }
@@ -97,6 +97,18 @@ public static class ErrorCatalogue
 
     private static string Describe(IReadOnlyList<ByteRange> ranges) =>
         ranges.Count == 0 ? "none" : string.Join(", ", ranges.Take(20)) + (ranges.Count > 20 ? $" and {ranges.Count - 20} more" : "");
+
+    /// <summary>"30 minutes", "2 seconds", "1.5 hours": a duration as a person says it.</summary>
+    public static string Describe(TimeSpan span)
+    {
+        static string Unit(double value, string unit) =>
+            $"{value.ToString("0.##", CultureInfo.InvariantCulture)} {unit}{(value == 1 ? "" : "s")}";
+
+        return span.TotalMinutes < 1 ? Unit(span.TotalSeconds, "second")
+            : span.TotalHours < 2 ? Unit(span.TotalMinutes, "minute")
+            : span.TotalDays < 2 ? Unit(span.TotalHours, "hour")
+            : Unit(span.TotalDays, "day");
+    }
 
     private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 }
