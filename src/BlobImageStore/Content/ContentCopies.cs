@@ -103,7 +103,7 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
                 leases.Add(writes.Lease(held.Claim));
             }
 
-            await Parallel.ForEachAsync(plan.Zip(leases), new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
+            await ForEachAsync(plan.Zip(leases).ToList(), cancellationToken,
                 async (pair, ct) =>
                 {
                     var ((from, target), lease) = pair;
@@ -133,6 +133,18 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
 
         LogCopied(logger, source.Value, destination.Value, plan.Count, skipped);
         return new CopyResult(new CopyReport(plan.Count, skipped, SkippedForMissingMarkFile: false), null);
+    }
+
+    /// <summary>Several at a time; a single file on the calling flow (no thread hop for the common case).</summary>
+    private static async Task ForEachAsync<T>(IReadOnlyList<T> items, CancellationToken cancellationToken, Func<T, CancellationToken, ValueTask> body)
+    {
+        if (items.Count == 1)
+        {
+            await body(items[0], cancellationToken);
+            return;
+        }
+
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, body);
     }
 
     private static bool IsSkipped(string relative, IReadOnlyList<string> skipFiles)

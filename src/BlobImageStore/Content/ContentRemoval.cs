@@ -60,6 +60,11 @@ public sealed partial class ContentRemoval(IFileIndex index, IFileRemoval remova
     private async Task<int> DeleteAllAsync(IReadOnlyList<string> names, CancellationToken cancellationToken)
     {
         var deleted = 0;
+        if (names.Count == 0)
+        {
+            return 0;
+        }
+
         await Parallel.ForEachAsync(names, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
             async (name, ct) =>
             {
