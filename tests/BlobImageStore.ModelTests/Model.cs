@@ -155,8 +155,10 @@ public static class Model
     {
         if (result.Error is { } error)
         {
-            // A request stalled past a clock jump may lose its lease or deadline: that is a timeout answer (504/503).
-            if (!(error is OperationCanceledException && jumpedAt >= 0))
+            // A request stalled past a clock jump (longer than its lease) loses its lease or deadline: its answer is a
+            // timeout (504) or "lost its hold on the path, retry" (503), and nothing of it counts. Anything else is a failure.
+            var stalled = jumpedAt >= result.Started && jumpedAt <= result.Ended;
+            if (!(stalled && error is OperationCanceledException or Errors.FabricException { Code: Errors.FabricErrorCodes.ServiceTooBusy }))
             {
                 violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} failed with {error.GetType().Name}: {error.Message}"));
             }
