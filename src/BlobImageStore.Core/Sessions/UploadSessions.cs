@@ -52,7 +52,18 @@ public sealed partial class UploadSessions(
             return refused;
         }
 
-        var outcome = await ReceiveAsync(request, opened.Session!.Value, opened.Lease, body, cancellationToken);
+        Outcome outcome;
+        try
+        {
+            outcome = await ReceiveAsync(request, opened.Session!.Value, opened.Lease, body, cancellationToken);
+        }
+        catch when (opened.Created)
+        {
+            // A first chunk that failed (timeout, dropped connection, storage error) leaves no session behind either.
+            await RollBackAsync(opened.Session!.Value);
+            throw;
+        }
+
         if (!outcome.Succeeded && opened.Created)
         {
             await RollBackAsync(opened.Session!.Value);
