@@ -11,13 +11,19 @@ var repetitions = new Option<int>("--repetitions") { Description = "Repetitions 
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
 var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results table as Markdown to this file" };
+var sessions = new Option<int?>("--sessions") { Description = "Instead: time Delete, Copy and Info on an empty store and with this many open upload sessions elsewhere (e.g. 10000)" };
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown,
+    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
+    if (result.GetValue(sessions) is { } openSessions)
+    {
+        return await new SessionsBenchmark(openSessions, Math.Max(5, result.GetValue(repetitions))).RunAsync(cancellationToken);
+    }
+
     var isQuick = result.GetValue(quick);
     var settings = new BenchSettings(
         SizeMiB: isQuick ? 32 : result.GetValue(size),

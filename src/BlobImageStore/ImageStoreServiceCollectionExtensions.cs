@@ -43,16 +43,21 @@ public static class ImageStoreServiceCollectionExtensions
 
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<StoreContainers>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImageStoreOptions>>().Value;
+            return new SessionRules(o.BlockSize, o.MaxChunkSize, o.SessionExpiry, o.TombstoneRetention);
+        });
+        services.AddSingleton<SessionMachine>();
+        services.AddSingleton(sp => new ConflictRetry(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<BlobSessionRecords>();
         services.AddSingleton<ISessionRecords>(sp => sp.GetRequiredService<BlobSessionRecords>());
         services.AddSingleton<IPathClaims>(sp => sp.GetRequiredService<BlobSessionRecords>());
-        services.AddSingleton<ISessionRecordScan>(sp => sp.GetRequiredService<BlobSessionRecords>());
         services.AddSingleton<IBlockStaging, BlobBlockStaging>();
-        services.AddSingleton<BlockBufferPool>();
-        services.AddSingleton<ChunkWriter>();
-        services.AddSingleton<ReceivedChunkCache>();
-        services.AddSingleton<PathRelease>();
+        services.AddSingleton(sp => new BlockBufferPool(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImageStoreOptions>>().Value.BlockSize));
+        services.AddSingleton<ChunkStreamer>();
         services.AddSingleton<UploadSessions>();
+        services.AddSingleton<PathWrites>();
         services.AddSingleton<SessionCleanup>();
 
         services.AddSingleton<IImageStoreOperation, UploadChunk>();
@@ -68,9 +73,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IFileRemoval>(sp => sp.GetRequiredService<BlobFileStore>());
         services.AddSingleton<IFileCopy>(sp => sp.GetRequiredService<BlobFileStore>());
         services.AddSingleton<BlobSessionScan>();
-        services.AddSingleton<IPathClaimScan>(sp => sp.GetRequiredService<BlobSessionScan>());
         services.AddSingleton<ISessionStoreUsage>(sp => sp.GetRequiredService<BlobSessionScan>());
-        services.AddSingleton<PathSessions>();
         services.AddSingleton<FileUploads>();
         services.AddSingleton<ContentListings>();
         services.AddSingleton<ContentRemoval>();

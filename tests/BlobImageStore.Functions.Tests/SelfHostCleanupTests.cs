@@ -8,6 +8,7 @@ using Azure.Storage.Blobs.Specialized;
 using BlobImageStore.Functions.Tests.Infrastructure;
 using BlobImageStore.IntegrationTests.Infrastructure;
 using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
 
 namespace BlobImageStore.Functions.Tests;
@@ -39,10 +40,10 @@ public sealed class SelfHostCleanupTests(HostsFixture hosts)
         await Fabric.AssertOkAsync(await api.UploadChunkAsync(path, session, file, 0, 149_999));
         Assert.NotNull(await api.GetSessionAsync(session));
 
-        // The cleanup tombstones the record, then discards the blocks and releases the claim: wait for all of it.
+        // The cleanup tombstones the record, then releases the claim: wait for both. No file appears at the path.
         var container = hosts.Blobs.GetBlobContainerClient(sessions);
         var record = container.GetBlobClient($"sessions/{session:D}.json");
-        var claim = container.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path)));
+        var claim = container.GetBlobClient(ClaimNames.For(StorePath.Parse(path)));
         var blob = hosts.Blobs.GetBlobContainerClient(files).GetBlockBlobClient(path);
         Assert.True(await UncommittedBlocksAsync(blob) > 0);
         var waited = Stopwatch.StartNew();
@@ -50,7 +51,7 @@ public sealed class SelfHostCleanupTests(HostsFixture hosts)
         while (waited.Elapsed < TimeSpan.FromSeconds(30))
         {
             using var json = JsonDocument.Parse((await record.DownloadContentAsync()).Value.Content.ToString());
-            seen = (json.RootElement.GetProperty("State").GetString(), (await claim.ExistsAsync()).Value, await UncommittedBlocksAsync(blob));
+            seen = (json.RootElement.GetProperty("State").GetString(), (await claim.ExistsAsync()).Value, (await blob.ExistsAsync()).Value ? 1 : 0);
             if (seen == ("Expired", false, 0))
             {
                 break;

@@ -54,11 +54,11 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
         var tombstone = (await store.RecordAsync(onP))!.Value;
         Assert.Equal("Expired", tombstone.GetProperty("State").GetString());
         Assert.Equal("Expired", await store.StateAsync(onR));
-        Assert.Empty(await store.NamesAsync(BlobSessionRecords.ClaimPrefix));
+        Assert.Empty(await store.NamesAsync(ClaimNames.Prefix));
 
-        // R's staged chunks are discarded; P's committed file is untouched, byte for byte and ETag.
+        // R's staged chunks never became a file (they stay uncommitted, invisible, until Azure drops them); P's committed
+        // file is untouched, byte for byte and ETag.
         Assert.False((await store.Files.GetBlobClient(r).ExistsAsync()).Value);
-        Assert.Equal(0, await store.UncommittedBlocksAsync(r));
         var download = (await store.Files.GetBlobClient(p).DownloadContentAsync()).Value;
         Assert.Equal("committed before", download.Content.ToString());
         Assert.Equal(committed.ETag, download.Details.ETag);
@@ -89,7 +89,7 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
     }
 
     [Fact]
-    public async Task Deleting_an_expired_session_is_200_discards_its_chunks_and_forgets_its_id()
+    public async Task Deleting_an_expired_session_is_200_and_leaves_a_tombstone_that_keeps_refusing_its_id()
     {
         await using var store = new ExpiryStore(hosts, "del");
         var file = TestData.Bytes(200_000, 2);
@@ -100,22 +100,21 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
         Assert.Equal(200, (await store.PutChunkAsync(afterCleanup, s2, file, 0, 99_999)).Status);
         store.Clock.Advance(PastExpiry);
 
-        // Expired, not yet cleaned up: the delete discards and removes the record.
+        // Expired, not yet cleaned up: the delete ends it (a Deleted tombstone) and frees the path; no file appears.
         Assert.Equal(200, (await store.DeleteAsync(s1)).Status);
-        Assert.Null(await store.RecordAsync(s1));
+        Assert.Equal("Deleted", await store.StateAsync(s1));
         Assert.False(await store.ClaimExistsAsync(beforeCleanup));
         Assert.False((await store.Files.GetBlobClient(beforeCleanup).ExistsAsync()).Value);
-        Assert.Equal(0, await store.UncommittedBlocksAsync(beforeCleanup));
 
-        // Cleaned up into a tombstone: the delete removes the tombstone.
+        // Cleaned up into a tombstone: the delete is 200 and the tombstone stays.
         Assert.Equal(1, (await store.App.Cleanup.RunAsync(CancellationToken.None)).Expired);
         Assert.Equal("Expired", await store.StateAsync(s2));
         Assert.Equal(200, (await store.DeleteAsync(s2)).Status);
-        Assert.Null(await store.RecordAsync(s2));
+        Assert.Equal("Expired", await store.StateAsync(s2));
 
-        // The ids are forgotten: the client chose to end them, so a new chunk starts a new session.
-        Assert.Equal(200, (await store.PutChunkAsync(beforeCleanup, s1, file, 100_000, 199_999)).Status);
-        Assert.Equal([(0L, 99_999L)], Ranges(await store.GetByIdAsync(s1)));
+        // Ended means ended: the ids are refused for the tombstone retention, never a silent new session.
+        Assert.Equal(404, (await store.PutChunkAsync(beforeCleanup, s1, file, 100_000, 199_999)).Status);
+        Assert.Equal(204, (await store.GetByIdAsync(s1)).Status);
     }
 
     [Fact]
@@ -133,9 +132,11 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
         Assert.Equal(200, (await store.PutChunkAsync(path, next, file, 100_000, 199_999)).Status);
         Assert.Equal(next.ToString(), Session(await store.GetByPathAsync(path)).GetProperty("SessionId").GetString());
 
-        // The cleanup expires the abandoned session but leaves the path and its blocks to the new session.
+        // Taking the path tombstoned the abandoned session first (so it can never accept a chunk again); the cleanup
+        // leaves the path and its blocks to the new session.
+        Assert.Equal("Expired", await store.StateAsync(abandoned));
         var report = await store.App.Cleanup.RunAsync(CancellationToken.None);
-        Assert.Equal(1, report.Expired);
+        Assert.Equal(0, report.Expired);
         Assert.Equal(0, report.ClaimsReleased);
         Assert.Equal("Expired", await store.StateAsync(abandoned));
         Assert.True(await store.ClaimExistsAsync(path));
@@ -171,66 +172,52 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
     }
 
     [Fact]
-    public async Task Stale_path_claims_are_released_but_a_claim_just_written_is_left_alone()
+    public async Task Stale_path_claims_are_released_but_a_live_write_claim_is_left_alone()
     {
         await using var store = new ExpiryStore(hosts, "claim");
         var now = store.Clock.GetUtcNow();
-        var old = StorePath.Parse($"claim-{Guid.NewGuid():N}/old.bin");
-        var fresh = StorePath.Parse($"claim-{Guid.NewGuid():N}/fresh.bin");
+        var orphan = StorePath.Parse($"claim-{Guid.NewGuid():N}/old.bin");
+        var writing = StorePath.Parse($"claim-{Guid.NewGuid():N}/writing.bin");
         var committedHolder = StorePath.Parse($"claim-{Guid.NewGuid():N}/done.bin");
 
-        // An hour-old claim whose session never got a record (its first chunk died); one written a moment ago (its
-        // session's record is on its way); one whose session committed but whose release failed.
-        await WriteClaimAsync(store, old, new PathClaim(Guid.NewGuid(), old.Value, now - TimeSpan.FromHours(1)));
-        await WriteClaimAsync(store, fresh, new PathClaim(Guid.NewGuid(), fresh.Value, now));
+        // A session claim whose session has no record (records are written before claims, so it ended long ago); a write
+        // claim within its lease (an UploadFile under way on another instance); one whose session committed but whose
+        // release failed.
+        await WriteClaimAsync(store, orphan, new PathClaim(orphan.Value, ClaimKind.Session, Guid.NewGuid(), 1, now - TimeSpan.FromHours(1)));
+        await WriteClaimAsync(store, writing, new PathClaim(writing.Value, ClaimKind.Write, Guid.NewGuid(), 0, now, now + TimeSpan.FromMinutes(2)));
         var done = Guid.NewGuid();
         Assert.Equal(200, (await store.PutChunkAsync(committedHolder.Value, done, new byte[10], 0, 9)).Status);
-        var claim = (await store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(committedHolder)).DownloadContentAsync()).Value.Content.ToString();
+        var claim = (await store.Sessions.GetBlobClient(ClaimNames.For(committedHolder)).DownloadContentAsync()).Value.Content.ToString();
         Assert.Equal(200, (await store.CommitAsync(done)).Status);
-        await WriteClaimAsync(store, committedHolder, JsonSerializer.Deserialize<PathClaim>(claim)! with { Claimed = now - TimeSpan.FromHours(1) });
+        await WriteClaimAsync(store, committedHolder, JsonSerializer.Deserialize<PathClaim>(claim, Json)!);
 
         var report = await store.App.Cleanup.RunAsync(CancellationToken.None);
 
         Assert.Equal(2, report.ClaimsReleased);
-        Assert.False(await store.ClaimExistsAsync(old.Value));
+        Assert.False(await store.ClaimExistsAsync(orphan.Value));
         Assert.False(await store.ClaimExistsAsync(committedHolder.Value));
-        Assert.True(await store.ClaimExistsAsync(fresh.Value));
+        Assert.True(await store.ClaimExistsAsync(writing.Value));
         Assert.Equal(new byte[10], (await store.Files.GetBlobClient(committedHolder.Value).DownloadContentAsync()).Value.Content.ToArray());
     }
 
     [Fact]
-    public async Task While_another_instance_discards_under_a_claim_nobody_stages_on_the_path_or_takes_the_claim_from_it()
+    public async Task A_write_claim_holds_new_sessions_off_until_its_lease_lapses()
     {
-        await using var store = new ExpiryStore(hosts, "mark");
-        var path = $"mark-{Guid.NewGuid():N}/f.bin";
-        var abandoned = Guid.NewGuid();
-        Assert.Equal(200, (await store.PutChunkAsync(path, abandoned, new byte[100], 0, 49)).Status);
-        store.Clock.Advance(PastExpiry);
+        await using var store = new ExpiryStore(hosts, "lease");
+        var path = StorePath.Parse($"lease-{Guid.NewGuid():N}/f.bin");
+        var now = store.Clock.GetUtcNow();
+        await WriteClaimAsync(store, path, new PathClaim(path.Value, ClaimKind.Write, Guid.NewGuid(), 0, now, now + TimeSpan.FromMinutes(2)));
 
-        // Another instance has marked the claim releasing and is discarding the path's blocks right now.
-        var claimBlob = store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path)));
-        var read = (await claimBlob.DownloadContentAsync()).Value;
-        var claim = JsonSerializer.Deserialize<PathClaim>(read.Content.ToString())!;
-        await claimBlob.UploadAsync(BinaryData.FromObjectAsJson(claim with { Releasing = store.Clock.GetUtcNow() }),
-            new Azure.Storage.Blobs.Models.BlobUploadOptions { Conditions = new Azure.Storage.Blobs.Models.BlobRequestConditions { IfMatch = read.Details.ETag } });
-
-        // A new session waits for the release rather than stage blocks the discard would take, then asks to retry.
+        // Another instance is writing the file (or died doing so): a session may not stage blocks its write would drop.
         var next = Guid.NewGuid();
-        var busy = await store.PutChunkAsync(path, next, new byte[100], 50, 99);
-        Assert.True(busy.Status == 503, busy.Body);
-        Assert.Contains("FABRIC_E_SERVICE_TOO_BUSY", busy.Body);
+        var held = await store.PutChunkAsync(path.Value, next, new byte[100], 50, 99);
+        Assert.True(held.Status == 409, held.Body);
+        Assert.Contains("being written", held.Body);
         Assert.Null(await store.RecordAsync(next));
 
-        // Deleting the expired session removes its record but leaves the marked claim to the instance that marked it.
-        Assert.Equal(200, (await store.DeleteAsync(abandoned)).Status);
-        Assert.Null(await store.RecordAsync(abandoned));
-        Assert.True(await store.ClaimExistsAsync(path));
-        Assert.Equal(0, (await store.App.Cleanup.RunAsync(CancellationToken.None)).ClaimsReleased);
-
-        // If that instance died, its mark lapses and the cleanup releases the claim.
-        store.Clock.Advance(SessionLifetime.ReleaseGrace);
-        Assert.Equal(1, (await store.App.Cleanup.RunAsync(CancellationToken.None)).ClaimsReleased);
-        Assert.Equal(200, (await store.PutChunkAsync(path, next, new byte[100], 50, 99)).Status);
+        // If that instance died, its lease lapses (plus the clock skew allowed) and the path is free.
+        store.Clock.Advance(TimeSpan.FromMinutes(3));
+        Assert.Equal(200, (await store.PutChunkAsync(path.Value, next, new byte[100], 50, 99)).Status);
     }
 
     [Fact]
@@ -246,8 +233,10 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
         Assert.Equal("Expired", await store.StateAsync(id));
     }
 
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+
     private static async Task WriteClaimAsync(ExpiryStore store, StorePath path, PathClaim claim) =>
-        await store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(path)).UploadAsync(BinaryData.FromObjectAsJson(claim), overwrite: true);
+        await store.Sessions.GetBlobClient(ClaimNames.For(path)).UploadAsync(BinaryData.FromObjectAsJson(claim, Json), overwrite: true);
 
     private static void AssertExpired(Answer answer, Guid session)
     {

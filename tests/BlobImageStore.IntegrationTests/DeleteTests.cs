@@ -1,7 +1,7 @@
 using System.Net;
 using BlobImageStore.IntegrationTests.Infrastructure;
 using BlobImageStore.Paths;
-using BlobImageStore.Storage;
+using BlobImageStore.Sessions;
 
 namespace BlobImageStore.IntegrationTests;
 
@@ -69,15 +69,16 @@ public sealed class DeleteTests(StoreFixture store)
 
         Assert.Null(await Api.GetSessionAsync(session));
         Assert.Null(await Api.GetSessionByPathAsync(path));
-        Assert.False(await store.Sessions.GetBlobClient($"{BlobSessionRecords.SessionPrefix}{session:D}.json").ExistsAsync());
         Assert.False(await ClaimExistsAsync(path));
-        await Fabric.AssertErrorAsync(await Api.CommitAsync(session), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND");
+        Assert.Contains("deleted", await Fabric.AssertErrorAsync(await Api.CommitAsync(session), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND"));
 
-        // The path is free: a new session (even with the same id) starts from nothing and completes.
-        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, session, file, 50, 99));
-        Assert.Equal([(0L, 49L)], (await Api.GetSessionAsync(session))!.Ranges);
-        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, session, file, 0, 49));
-        await Fabric.AssertOkAsync(await Api.CommitAsync(session));
+        // Ended means ended: the same id is refused (its tombstone says why); the path is free for a new session.
+        await Fabric.AssertErrorAsync(await Api.UploadChunkAsync(path, session, file, 50, 99), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND");
+        var next = Guid.NewGuid();
+        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, next, file, 50, 99));
+        Assert.Equal([(0L, 49L)], (await Api.GetSessionAsync(next))!.Ranges);
+        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, next, file, 0, 49));
+        await Fabric.AssertOkAsync(await Api.CommitAsync(next));
         Assert.Equal(file, (await store.Files.GetBlobClient(path).DownloadContentAsync()).Value.Content.ToArray());
     }
 
@@ -102,5 +103,5 @@ public sealed class DeleteTests(StoreFixture store)
     }
 
     private async Task<bool> ClaimExistsAsync(string path) =>
-        (await store.Sessions.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path))).ExistsAsync()).Value;
+        (await store.Sessions.GetBlobClient(ClaimNames.For(StorePath.Parse(path))).ExistsAsync()).Value;
 }

@@ -171,7 +171,7 @@ public sealed class UploadSessionTests(StoreFixture store)
     }
 
     [Fact]
-    public async Task Deleting_a_session_leaves_no_trace_and_no_blob()
+    public async Task Deleting_a_session_leaves_a_tombstone_no_claim_and_no_blob()
     {
         var path = TestData.NewPath();
         var file = TestData.Bytes(200_000, 8);
@@ -183,15 +183,19 @@ public sealed class UploadSessionTests(StoreFixture store)
         Assert.Null(await Api.GetSessionAsync(session));
         Assert.Null(await Api.GetSessionByPathAsync(path));
         Assert.False((await store.Files.GetBlobClient(path).ExistsAsync()).Value);
-        await Fabric.AssertErrorAsync(await Api.CommitAsync(session), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND");
+        Assert.Contains("deleted", await Fabric.AssertErrorAsync(await Api.CommitAsync(session), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND"));
         await Fabric.AssertOkAsync(await Api.DeleteSessionAsync(session));
         var names = new List<string>();
-        await foreach (var item in store.Sessions.GetBlobsAsync(BlobTraits.None, BlobStates.None, "sessions/" + session, CancellationToken.None))
+        await foreach (var item in store.Sessions.GetBlobsAsync(BlobTraits.None, BlobStates.None, null, CancellationToken.None))
         {
-            names.Add(item.Name);
+            if (item.Name.Contains(session.ToString()) || item.Name.EndsWith(path, StringComparison.Ordinal))
+            {
+                names.Add(item.Name);
+            }
         }
 
-        Assert.Empty(names);
+        // Only the tombstone is left: it answers late chunks and commits for the tombstone retention.
+        Assert.Equal([$"sessions/{session}.json"], names);
     }
 
     [Fact]
@@ -210,10 +214,10 @@ public sealed class UploadSessionTests(StoreFixture store)
     }
 
     [Fact]
-    public async Task A_session_id_reused_after_delete_starts_fresh_and_never_sees_the_old_bytes()
+    public async Task A_session_id_reused_after_delete_is_refused_and_a_new_id_never_sees_the_old_bytes()
     {
-        // Azurite keeps uncommitted blocks across delete (Azure drops them); the session incarnation in every block
-        // ID is what keeps the old bytes out of the new session on both.
+        // Azurite keeps uncommitted blocks across delete (Azure drops them); the session key in every block ID is what
+        // keeps the old bytes out of a new session on both.
         var path = TestData.NewPath();
         var oldFile = TestData.Bytes(100, 10);
         var session = Guid.NewGuid();
@@ -221,22 +225,26 @@ public sealed class UploadSessionTests(StoreFixture store)
         await Fabric.AssertOkAsync(await Api.DeleteSessionAsync(session));
 
         var newFile = TestData.Bytes(100, 11);
-        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, session, newFile, 50, 99));
+        await Fabric.AssertErrorAsync(await Api.UploadChunkAsync(path, session, newFile, 50, 99), HttpStatusCode.NotFound, "FABRIC_E_FILE_NOT_FOUND");
+        var next = Guid.NewGuid();
+        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, next, newFile, 50, 99));
 
-        Assert.Equal([(0L, 49L)], (await Api.GetSessionAsync(session))!.Ranges);
-        await Fabric.AssertErrorAsync(await Api.CommitAsync(session), HttpStatusCode.BadRequest, "E_INVALIDARG");
+        Assert.Equal([(0L, 49L)], (await Api.GetSessionAsync(next))!.Ranges);
+        await Fabric.AssertErrorAsync(await Api.CommitAsync(next), HttpStatusCode.BadRequest, "E_INVALIDARG");
     }
 
     [Fact]
-    public async Task A_session_id_reused_after_commit_starts_a_new_session()
+    public async Task A_session_id_reused_after_commit_is_refused_saying_it_was_committed()
     {
         var path = TestData.NewPath();
         var session = Guid.NewGuid();
         await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, session, TestData.Bytes(10, 12), 0, 9));
         await Fabric.AssertOkAsync(await Api.CommitAsync(session));
 
-        await Fabric.AssertOkAsync(await Api.UploadChunkAsync(path, session, TestData.Bytes(20, 13), 0, 9));
+        var message = await Fabric.AssertErrorAsync(await Api.UploadChunkAsync(path, session, TestData.Bytes(20, 13), 0, 9), HttpStatusCode.Conflict, "FABRIC_E_UPLOAD_SESSION_ID_CONFLICT");
 
-        Assert.Equal([(10L, 19L)], (await Api.GetSessionAsync(session))!.Ranges);
+        Assert.Contains("committed", message);
+        Assert.Null(await Api.GetSessionAsync(session));
+        await Fabric.AssertOkAsync(await Api.CommitAsync(session));
     }
 }

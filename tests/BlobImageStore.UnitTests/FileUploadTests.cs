@@ -16,7 +16,7 @@ public class FileUploadTests
 
     private readonly FakeStorage _storage = new();
 
-    private FileUploads Uploads() => new(_storage, _storage, new BlockBufferPool(Options()), Options(), NullLogger<FileUploads>.Instance);
+    private FileUploads Uploads() => new(_storage, _storage, new BlockBufferPool(BlockSize), Options(), NullLogger<FileUploads>.Instance);
 
     private static IOptions<ImageStoreOptions> Options() => Microsoft.Extensions.Options.Options.Create(new ImageStoreOptions { BlockSize = BlockSize });
 
@@ -31,7 +31,7 @@ public class FileUploadTests
     {
         var file = Bytes(size);
 
-        var result = await Uploads().UploadAsync(StorePath.Parse("a/b"), new TrickleStream(file), null, null, CancellationToken.None);
+        var result = await Uploads().UploadAsync(StorePath.Parse("a/b"), new TrickleStream(file), null, null, null, CancellationToken.None);
 
         Assert.Equal((size, Math.Max(1, blocks)), (result.Bytes, result.Blocks));
         Assert.Equal(puts, _storage.Puts.Count);
@@ -50,7 +50,7 @@ public class FileUploadTests
         var file = Bytes(size);
 
         var e = await Assert.ThrowsAsync<FabricException>(() =>
-            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(file), size, MD5.HashData([1]), CancellationToken.None));
+            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(file), size, MD5.HashData([1]), null, CancellationToken.None));
 
         Assert.Equal(FabricErrorCodes.InvalidArgument, e.Code);
         Assert.Empty(_storage.Puts);
@@ -61,7 +61,7 @@ public class FileUploadTests
     public async Task A_declared_length_over_50000_blocks_is_refused_before_reading()
     {
         var e = await Assert.ThrowsAsync<FabricException>(() =>
-            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(), 50_000L * BlockSize + 1, null, CancellationToken.None));
+            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(), 50_000L * BlockSize + 1, null, null, CancellationToken.None));
 
         Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
     }
@@ -72,7 +72,7 @@ public class FileUploadTests
         _storage.FailStageAt = 1;
 
         await Assert.ThrowsAsync<IOException>(() =>
-            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(Bytes(4 * BlockSize)), null, null, CancellationToken.None));
+            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(Bytes(4 * BlockSize)), null, null, null, CancellationToken.None));
 
         Assert.Empty(_storage.Commits);
     }
@@ -144,17 +144,15 @@ public class FileUploadTests
             return Task.CompletedTask;
         }
 
-        public Task CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken)
+        public Task<bool> CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken)
         {
             Commits.Add(path.Value);
             _files[path.Value] = (blockIds.SelectMany(id => _blocks[id]).ToArray(), md5);
-            return Task.CompletedTask;
+            return Task.FromResult(true);
         }
 
         public Task<IReadOnlyList<StagedBlock>> GetBlocksAsync(StorePath path, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task CommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken) => throw new NotSupportedException();
-
-        public Task DiscardUncommittedAsync(StorePath path, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

@@ -1,6 +1,6 @@
-using Azure;
 using BlobImageStore.Errors;
 using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -11,6 +11,9 @@ public sealed record CopyRequest(StorePath Source, StorePath Destination, IReadO
 
 /// <summary>What a copy did.</summary>
 public sealed record CopyReport(int Copied, int Skipped, bool SkippedForMissingMarkFile);
+
+/// <summary>A copy's report, or why it was refused before anything was copied (a target held by a session or a write).</summary>
+public sealed record CopyResult(CopyReport? Report, Outcome? Refusal);
 
 /// <summary>
 /// Server-side copies inside the store (blob to blob, see <see cref="IFileCopy"/>). The source is a folder when files are
@@ -24,16 +27,17 @@ public sealed record CopyReport(int Copied, int Skipped, bool SkippedForMissingM
 /// nothing is copied (the answer is still 200, as "the copy is skipped"). It does not apply to a single file.</item>
 /// </list>
 /// Everything that can refuse the request is checked before the first file is copied: the paths, the source, and the
-/// open upload sessions on the target files (409, see <see cref="PathSessions"/>). A copy cut short by a timeout or a
+/// target paths, whose write claims (<see cref="PathWrites"/>) are all taken first: a target held by an open upload
+/// session refuses the copy (409 naming the session) and the claims taken so far are released. A copy cut short by a timeout or a
 /// storage failure has copied part of the files; sending it again completes it.
 /// </summary>
-public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, PathSessions sessions, ILogger<ContentCopies> logger)
+public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, PathWrites writes, ILogger<ContentCopies> logger)
 {
     public const string MarkFileName = "_.dir";
 
     private const int Concurrency = 8;
 
-    public async Task<CopyReport> CopyAsync(CopyRequest request, CancellationToken cancellationToken)
+    public async Task<CopyResult> CopyAsync(CopyRequest request, CancellationToken cancellationToken)
     {
         var (source, destination) = (request.Source, request.Destination);
         if (destination == source || destination.Value.StartsWith(source.Value + "/", StringComparison.Ordinal))
@@ -55,7 +59,7 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
             if (request.CheckMarkFile && !folderFiles.Any(f => f.Name == source.Value + "/" + MarkFileName))
             {
                 LogSkippedNoMark(logger, source.Value, destination.Value);
-                return new CopyReport(0, folderFiles.Count, SkippedForMissingMarkFile: true);
+                return new CopyResult(new CopyReport(0, folderFiles.Count, SkippedForMissingMarkFile: true), null);
             }
 
             plan = [];
@@ -77,38 +81,70 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
                 $"RemoteSource '{source}' names no file or folder in the image store. Check the path (GET /ImageStore/{source} lists what is there).");
             if (IsSkipped(source.Value[(source.Value.LastIndexOf('/') + 1)..], request.SkipFiles))
             {
-                return new CopyReport(0, 1, SkippedForMissingMarkFile: false);
+                return new CopyResult(new CopyReport(0, 1, SkippedForMissingMarkFile: false), null);
             }
 
             plan = [(source.Value, destination)];
         }
 
-        const string action = "Copying onto it";
-        if (plan.Count == 1)
+        // Take every target's write claim before the first byte is copied: a copy replaces the blob, which would discard
+        // the staged blocks of a session there.
+        var leases = new List<WriteLease>();
+        try
         {
-            await sessions.ThrowIfOpenAsync(plan[0].Target, action, cancellationToken);
-        }
-        else if (plan.Count > 1)
-        {
-            await sessions.ThrowIfAnyOpenAsync(plan.Select(p => p.Target.Value).ToHashSet(StringComparer.Ordinal), action, cancellationToken);
-        }
-
-        await Parallel.ForEachAsync(plan, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken },
-            async (item, ct) =>
+            foreach (var item in plan)
             {
-                try
+                var claimed = await writes.AcquireAsync(item.Target, WriteAction.Copy, cancellationToken);
+                if (claimed is not WriteClaimed held)
                 {
-                    await copier.CopyAsync(item.Source, item.Target, ct);
+                    return new CopyResult(null, claimed);
                 }
-                catch (RequestFailedException e) when (e.Status == 404)
+
+                leases.Add(writes.Lease(held.Claim));
+            }
+
+            await ForEachAsync(plan.Zip(leases).ToList(), cancellationToken,
+                async (pair, ct) =>
                 {
-                    throw FabricException.NotFound(
-                        $"'{item.Source}' was deleted while it was being copied to '{item.Target}'; the copy is incomplete. Upload the source again, then repeat the copy.");
-                }
-            });
+                    var ((from, target), lease) = pair;
+                    if (!await lease.KeepAsync(ct))
+                    {
+                        throw new FabricException(System.Net.HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+                            $"The copy to '{target}' lost its hold on the path (it took too long); the copy is incomplete. Repeat the copy.");
+                    }
+
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Ending);
+                    if (!await copier.CopyAsync(from, target, linked.Token))
+                    {
+                        throw FabricException.NotFound(
+                            $"'{from}' was deleted while it was being copied to '{target}'; the copy is incomplete. Upload the source again, then repeat the copy.");
+                    }
+                });
+        }
+        finally
+        {
+            using var release = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            foreach (var lease in leases)
+            {
+                await writes.ReleaseAsync(lease.Claim, release.Token);
+                lease.Dispose();
+            }
+        }
 
         LogCopied(logger, source.Value, destination.Value, plan.Count, skipped);
-        return new CopyReport(plan.Count, skipped, SkippedForMissingMarkFile: false);
+        return new CopyResult(new CopyReport(plan.Count, skipped, SkippedForMissingMarkFile: false), null);
+    }
+
+    /// <summary>Several at a time; a single file on the calling flow (no thread hop for the common case).</summary>
+    private static async Task ForEachAsync<T>(IReadOnlyList<T> items, CancellationToken cancellationToken, Func<T, CancellationToken, ValueTask> body)
+    {
+        if (items.Count == 1)
+        {
+            await body(items[0], cancellationToken);
+            return;
+        }
+
+        await Parallel.ForEachAsync(items, new ParallelOptions { MaxDegreeOfParallelism = Concurrency, CancellationToken = cancellationToken }, body);
     }
 
     private static bool IsSkipped(string relative, IReadOnlyList<string> skipFiles)

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography;
-using Azure;
 using BlobImageStore.Errors;
 using BlobImageStore.Paths;
 using BlobImageStore.Sessions;
@@ -27,6 +26,8 @@ public sealed record FileUploadResult(long Bytes, int Blocks);
 /// body before anything becomes visible: a mismatch leaves the old file untouched (the staged blocks of a large body
 /// stay uncommitted; Azure drops them at the blob's next commit or after a week, and their IDs never count for anything).
 /// A file holds at most Azure's 50,000 committed blocks, so the largest body is 50,000 × <c>ImageStore:BlockSize</c>.
+/// The caller holds the path's write claim (<see cref="PathWrites"/>); <see cref="WriteLease.KeepAsync"/> renews it before
+/// each block and before the file is written, and the upload stops (nothing becomes visible) if it was lost.
 /// </summary>
 public sealed partial class FileUploads(
     IBlockStaging staging,
@@ -37,7 +38,7 @@ public sealed partial class FileUploads(
 {
     public long MaxFileSize => (long)options.Value.BlockSize * ChunkLayout.AzureMaxCommittedBlocks;
 
-    public async Task<FileUploadResult> UploadAsync(StorePath path, Stream body, long? contentLength, byte[]? contentMd5, CancellationToken cancellationToken)
+    public async Task<FileUploadResult> UploadAsync(StorePath path, Stream body, long? contentLength, byte[]? contentMd5, WriteLease? lease, CancellationToken cancellationToken)
     {
         if (contentLength > MaxFileSize)
         {
@@ -45,7 +46,7 @@ public sealed partial class FileUploads(
         }
 
         var blockSize = options.Value.BlockSize;
-        byte[]? first = pool.Rent();
+        byte[]? first = pool.Rent(blockSize);
         byte[]? second = null;
         try
         {
@@ -53,7 +54,7 @@ public sealed partial class FileUploads(
             var secondLength = 0;
             if (firstLength == blockSize)
             {
-                second = pool.Rent();
+                second = pool.Rent(blockSize);
                 secondLength = await body.ReadAtLeastAsync(second.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken);
             }
 
@@ -61,6 +62,7 @@ public sealed partial class FileUploads(
             {
                 var md5 = MD5.HashData(first.AsSpan(0, firstLength));
                 CheckMd5(contentMd5, md5);
+                await KeepAsync(lease, path, cancellationToken);
                 await files.PutAsync(path, first.AsMemory(0, firstLength), md5, cancellationToken);
                 LogUploaded(logger, path.Value, firstLength, 1);
                 return new FileUploadResult(firstLength, 1);
@@ -68,7 +70,7 @@ public sealed partial class FileUploads(
 
             var (taken, takenLength, ahead, aheadLength) = (first, firstLength, second, secondLength);
             first = second = null; // Owned by the staging loop from here on.
-            return await StageAndCommitAsync(path, body, taken, takenLength, ahead, aheadLength, contentMd5, cancellationToken);
+            return await StageAndCommitAsync(path, body, taken, takenLength, ahead, aheadLength, contentMd5, lease, cancellationToken);
         }
         finally
         {
@@ -78,7 +80,7 @@ public sealed partial class FileUploads(
     }
 
     private async Task<FileUploadResult> StageAndCommitAsync(
-        StorePath path, Stream body, byte[] block, int length, byte[]? ahead, int aheadLength, byte[]? contentMd5, CancellationToken cancellationToken)
+        StorePath path, Stream body, byte[] block, int length, byte[]? ahead, int aheadLength, byte[]? contentMd5, WriteLease? lease, CancellationToken cancellationToken)
     {
         var blockSize = options.Value.BlockSize;
         var uploadId = Guid.NewGuid();
@@ -105,6 +107,7 @@ public sealed partial class FileUploads(
 
                 // The previous block must be stored before its buffer is reused.
                 await pending;
+                await KeepAsync(lease, path, cancellationToken);
                 pool.Return(sending);
                 (sending, pending) = (current, staging.StageAsync(path, id, current.AsMemory(0, length), md5, cancellationToken));
                 current = null;
@@ -116,7 +119,7 @@ public sealed partial class FileUploads(
                 else if (length == blockSize)
                 {
                     // Read the next block while this one is being sent.
-                    var next = pool.Rent();
+                    var next = pool.Rent(blockSize);
                     var read = await body.ReadAtLeastAsync(next.AsMemory(0, blockSize), blockSize, throwOnEndOfStream: false, cancellationToken);
                     if (read == 0)
                     {
@@ -150,19 +153,25 @@ public sealed partial class FileUploads(
 
         var fileMd5 = fileHash.GetHashAndReset();
         CheckMd5(contentMd5, fileMd5);
-        try
+        await KeepAsync(lease, path, cancellationToken);
+        if (!await files.CommitAsync(path, ids, fileMd5, cancellationToken))
         {
-            await files.CommitAsync(path, ids, fileMd5, cancellationToken);
-        }
-        catch (RequestFailedException e) when (e.Status == 400 && e.ErrorCode == "InvalidBlockList")
-        {
-            // Another write of this path committed while this body was staged, and Azure dropped our blocks with it.
+            // Some other writer of the blob discarded this upload's blocks (only a writer that ignores the path claim can).
             throw new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
-                $"Another write of '{path}' finished while this upload was being stored, which discarded this upload's blocks; nothing of this upload was kept. Retry the upload.", e);
+                $"Another write of '{path}' finished while this upload was being stored, which discarded this upload's blocks; nothing of this upload was kept. Retry the upload.");
         }
 
         LogUploaded(logger, path.Value, total, ids.Count);
         return new FileUploadResult(total, ids.Count);
+    }
+
+    private static async Task KeepAsync(WriteLease? lease, StorePath path, CancellationToken cancellationToken)
+    {
+        if (lease is not null && !await lease.KeepAsync(cancellationToken))
+        {
+            throw new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+                $"This upload of '{path}' lost its hold on the path (it was too slow to renew it); nothing of it was kept. Retry the upload.");
+        }
     }
 
     private static void CheckMd5(byte[]? expected, byte[] actual)

@@ -16,15 +16,15 @@ public sealed record StoreInfo(long Capacity, long Available, Usage Metadata, Us
 
 /// <summary>
 /// Sizes from the store, computed by listing (Blob Storage keeps no folder totals): a folder size costs one List Blobs
-/// call per 5,000 files under it, the store info one per 5,000 files in the store plus one read per open session.
+/// call per 5,000 files under it, the store info one per 5,000 files in the store plus one per 5,000 session records and claims.
 /// <para>What <c>GetImageStoreInfo</c>'s fields mean here:</para>
 /// <list type="bullet">
 /// <item><c>DiskInfo.Capacity</c>: Azure's limit for the storage account, <c>ImageStore:AccountCapacity</c> (default 5 PiB,
 /// a standard account's limit); there is no disk. <c>AvailableSpace</c>: that limit minus what this store uses (all
 /// categories below); other data in the same account is not seen.</item>
 /// <item><c>UsedByMetadata</c>: the session container: upload-session records and path claims (count and bytes).</item>
-/// <item><c>UsedByStaging</c>: open upload sessions: how many, and the bytes they have received so far (staged,
-/// uncommitted blocks).</item>
+/// <item><c>UsedByStaging</c>: open upload sessions: how many, and the bytes they had received at their last accepted
+/// chunk (staged, uncommitted blocks), read from the session records' listing metadata.</item>
 /// <item><c>UsedByRegister</c>: files under the top-level folders <c>Store</c> and <c>WindowsFabricStore</c>, where
 /// Service Fabric keeps provisioned (registered) application and cluster packages; unprovisioning frees them.</item>
 /// <item><c>UsedByCopy</c>: every other file: the packages copied (uploaded) into the store; deleting them frees it.</item>
@@ -32,9 +32,7 @@ public sealed record StoreInfo(long Capacity, long Available, Usage Metadata, Us
 /// </summary>
 public sealed class StoreUsage(
     IFileIndex index,
-    IPathClaimScan claims,
     ISessionStoreUsage sessionStore,
-    UploadSessions sessions,
     IOptions<ImageStoreOptions> options)
 {
     /// <summary>The top-level folders whose files count as registered (provisioned) content.</summary>
@@ -73,19 +71,10 @@ public sealed class StoreUsage(
             }
         }
 
-        var (metadataFiles, metadataBytes) = await sessionStore.MeasureAsync(cancellationToken);
-        var metadata = new Usage(metadataBytes, metadataFiles);
-
-        Usage staging = default;
-        var seen = new HashSet<Guid>();
-        await foreach (var claim in claims.ListClaimsAsync(cancellationToken))
-        {
-            if (seen.Add(claim.SessionId) && await sessions.GetByIdAsync(claim.SessionId, cancellationToken) is { } open)
-            {
-                // A 0-byte file's session expects the range 0-0 (note S1): clamp.
-                staging = staging.Add(Math.Max(0, open.Record.FileSize - open.ExpectedRanges.Sum(r => r.Length)));
-            }
-        }
+        // One listing of the session container: no record or block list is read, whatever the number of open sessions.
+        var sessions = await sessionStore.MeasureAsync(cancellationToken);
+        var metadata = new Usage(sessions.Bytes, sessions.Files);
+        var staging = new Usage(sessions.OpenSessionBytes, sessions.OpenSessions);
 
         var capacity = options.Value.AccountCapacity;
         var used = copy.Bytes + register.Bytes + metadata.Bytes + staging.Bytes;

@@ -43,30 +43,16 @@ public sealed class BlobBlockStaging(StoreContainers containers) : IBlockStaging
         await Blob(path).StageBlockAsync(blockId, stream, options, cancellationToken);
     }
 
-    public Task CommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken) =>
-        Blob(path).CommitBlockListAsync(blockIds, new CommitBlockListOptions { HttpHeaders = FileHeaders }, cancellationToken);
-
-    public async Task DiscardUncommittedAsync(StorePath path, CancellationToken cancellationToken)
+    public async Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken)
     {
-        // Azure has no call that deletes uncommitted blocks. It drops them when the blob is next committed, and
-        // after a week otherwise. Where no committed file exists, commit an empty block list (If-None-Match: *, so a
-        // file that appears meanwhile is never overwritten) and delete that empty blob (If-Match its ETag): the
-        // blocks go with it. Where a committed file exists we leave it alone: re-committing it would change its
-        // ETag and time, and race its writers. The session's blocks then wait for Azure's own clean-up; they are
-        // never read again, because the next session on the path has another incarnation in its block IDs.
-        // (Azurite keeps uncommitted blocks across Put Blob and Delete Blob; the incarnation covers that too.)
-        var blob = Blob(path);
         try
         {
-            var empty = await blob.CommitBlockListAsync([],
-                new CommitBlockListOptions { Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All } },
-                cancellationToken);
-            await blob.DeleteIfExistsAsync(DeleteSnapshotsOption.IncludeSnapshots,
-                new BlobRequestConditions { IfMatch = empty.Value.ETag }, cancellationToken);
+            await Blob(path).CommitBlockListAsync(blockIds, new CommitBlockListOptions { HttpHeaders = FileHeaders }, cancellationToken);
+            return true;
         }
-        catch (RequestFailedException e) when (e.Status is 409 or 412)
+        catch (RequestFailedException e) when (e.Status == 400 && e.ErrorCode == "InvalidBlockList")
         {
-            // A committed file is there: leave it (see above).
+            return false;
         }
     }
 

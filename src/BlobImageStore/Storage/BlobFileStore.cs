@@ -36,8 +36,18 @@ public sealed class BlobFileStore(StoreContainers containers) : IFileWriter, IFi
         await Block(path).UploadAsync(stream, options, cancellationToken);
     }
 
-    public async Task CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken) =>
-        await Block(path).CommitBlockListAsync(blockIds, new CommitBlockListOptions { HttpHeaders = Headers(md5) }, cancellationToken);
+    public async Task<bool> CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Block(path).CommitBlockListAsync(blockIds, new CommitBlockListOptions { HttpHeaders = Headers(md5) }, cancellationToken);
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 400 && e.ErrorCode == "InvalidBlockList")
+        {
+            return false;
+        }
+    }
 
     public async Task<StoredFile?> GetAsync(StorePath path, CancellationToken cancellationToken)
     {
@@ -119,15 +129,24 @@ public sealed class BlobFileStore(StoreContainers containers) : IFileWriter, IFi
     /// The copy carries content, Content-Type, Content-MD5 and metadata; on Azure it replaces the destination blob,
     /// uncommitted blocks included.
     /// </summary>
-    public async Task CopyAsync(string source, StorePath destination, CancellationToken cancellationToken)
+    public async Task<bool> CopyAsync(string source, StorePath destination, CancellationToken cancellationToken)
     {
         await containers.EnsureCreatedAsync(cancellationToken);
         var from = containers.Files.GetBlobClient(source);
         var to = containers.Files.GetBlobClient(destination.Value);
-        var copy = await to.StartCopyFromUriAsync(from.Uri, new BlobCopyFromUriOptions(), cancellationToken);
-        if (!copy.HasCompleted)
+        try
         {
-            await copy.WaitForCompletionAsync(CopyPollInterval, cancellationToken);
+            var copy = await to.StartCopyFromUriAsync(from.Uri, new BlobCopyFromUriOptions(), cancellationToken);
+            if (!copy.HasCompleted)
+            {
+                await copy.WaitForCompletionAsync(CopyPollInterval, cancellationToken);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status == 404)
+        {
+            return false;
         }
     }
 

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
 using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
 
 namespace BlobImageStore.Functions.Tests.Infrastructure;
@@ -104,7 +105,7 @@ public sealed class ExpiryStore : IAsyncDisposable
     }
 
     public async Task<bool> ClaimExistsAsync(string path) =>
-        (await Sessions.GetBlobClient(BlobSessionRecords.ClaimName(StorePath.Parse(path))).ExistsAsync()).Value;
+        (await Sessions.GetBlobClient(ClaimNames.For(StorePath.Parse(path))).ExistsAsync()).Value;
 
     /// <summary>Uncommitted blocks on the file's blob (none when the blob has none or does not exist).</summary>
     public async Task<int> UncommittedBlocksAsync(string path)

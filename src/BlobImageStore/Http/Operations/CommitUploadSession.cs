@@ -8,7 +8,7 @@ namespace BlobImageStore.Http.Operations;
 /// 200 with no body. The received chunks must cover the file exactly, else 400 E_INVALIDARG naming the missing
 /// ranges, and the session stays open. One Put Block List makes the file an ordinary block blob at its path,
 /// replacing any file there. Committing a committed session again is 200 (note S6); an unknown session is 404, and so is
-/// an expired one, with a message saying when it expired and that the file must be uploaded again in a new session.
+/// an expired or deleted one, with a message saying which and when, and that the file must be uploaded again in a new session.
 /// </summary>
 public sealed class CommitUploadSession(UploadSessions sessions) : IImageStoreOperation
 {
@@ -18,7 +18,6 @@ public sealed class CommitUploadSession(UploadSessions sessions) : IImageStoreOp
 
     public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
     {
-        await sessions.CommitAsync(request.SessionId(invalidIdCode: false), cancellationToken);
-        return Results.Ok();
+        return ErrorCatalogue.ToResult(await sessions.CommitAsync(request.SessionId(invalidIdCode: false), caller: null, cancellationToken));
     }
 }

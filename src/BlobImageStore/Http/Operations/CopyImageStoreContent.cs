@@ -33,8 +33,8 @@ public sealed class CopyImageStoreContent(ContentCopies copies) : IImageStoreOpe
             limit.MaxRequestBodySize = MaxBodySize;
         }
 
-        await copies.CopyAsync(await ReadAsync(request, cancellationToken), cancellationToken);
-        return Results.Ok();
+        var result = await copies.CopyAsync(await ReadAsync(request, cancellationToken), cancellationToken);
+        return result.Refusal is { } refusal ? ErrorCatalogue.ToError(refusal) : Results.Ok();
     }
 
     private static async Task<CopyRequest> ReadAsync(ImageStoreRequest request, CancellationToken cancellationToken)

@@ -19,7 +19,7 @@ public sealed class DeleteImageStoreContent(ContentRemoval removal) : IImageStor
 
     public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
     {
-        await removal.DeleteAsync(request.Path, cancellationToken);
-        return Results.Ok();
+        var report = await removal.DeleteAsync(request.Path, cancellationToken);
+        return report.Refusal is { } refusal ? ErrorCatalogue.ToError(refusal) : Results.Ok();
     }
 }

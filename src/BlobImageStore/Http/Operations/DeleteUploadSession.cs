@@ -5,9 +5,10 @@ namespace BlobImageStore.Http.Operations;
 
 /// <summary>
 /// <b>DeleteImageStoreUploadSession</b> — <c>DELETE /ImageStore/$/DeleteUploadSession?session-id={uuid}&amp;api-version=6.0</c>;
-/// 200 with no body. Ends the session and discards its chunks; a committed file at the path is never touched.
-/// Deleting a session that does not exist is 200 as well (nothing is left either way); deleting an expired session is 200,
-/// discards what is left of its chunks and forgets its id (its tombstone is removed).
+/// 200 with no body. Ends the session (its record stays as a Deleted tombstone, so a late chunk or commit learns that
+/// it was deleted) and frees its path; its staged chunks never count again (see docs/protocol.md). A committed file at the
+/// path is never touched. Deleting a session that does not exist or already ended is 200 as well; a session being
+/// committed at that moment is waited for (then 200), or 409 if the commit takes longer.
 /// </summary>
 public sealed class DeleteUploadSession(UploadSessions sessions) : IImageStoreOperation
 {
@@ -17,7 +18,6 @@ public sealed class DeleteUploadSession(UploadSessions sessions) : IImageStoreOp
 
     public async Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken)
     {
-        await sessions.DeleteAsync(request.SessionId(invalidIdCode: false), cancellationToken);
-        return Results.Ok();
+        return ErrorCatalogue.ToResult(await sessions.DeleteAsync(request.SessionId(invalidIdCode: false), caller: null, cancellationToken));
     }
 }

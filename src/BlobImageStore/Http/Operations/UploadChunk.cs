@@ -1,4 +1,3 @@
-using BlobImageStore.Errors;
 using BlobImageStore.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,7 +10,10 @@ namespace BlobImageStore.Http.Operations;
 /// 200 with no body. Chunks come in any order, several at once; the first chunk of an unknown session id starts
 /// the session (notes S2–S4); a chunk for an expired session id is 404 FABRIC_E_FILE_NOT_FOUND saying so, never a
 /// silent new session. An optional <c>Content-MD5</c> (base64 MD5 of the chunk) is verified.
-/// Differences from Service Fabric: an exact re-send of a received chunk is accepted (SF refuses it), a range whose
+/// A chunk is acknowledged (200) only once it is final: nothing any later request does can change those bytes.
+/// Differences from Service Fabric: an exact re-send of a received chunk is 200 when its bytes are the received ones and
+/// 409 naming the range when they differ (SF refuses every re-send); a chunk for a committed, deleted or expired session
+/// is refused saying which (never a new session with that id); a range whose
 /// last byte equals the file length is refused (SF accepts that off-by-one), and a second open session on a path
 /// gets 409 (SF allows several; on Blob Storage a commit would silently discard the other session's bytes).
 /// </summary>
@@ -35,9 +37,9 @@ public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
         }
 
         var http = request.Http.Request;
-        var written = await sessions.UploadChunkAsync(
-            new ChunkRequest(path, sessionId, range, http.ContentLength, md5), http.Body, cancellationToken);
-        request.Http.Items[RequestTelemetry.BytesItem] = written;
-        return Results.Ok();
+        var outcome = await sessions.UploadChunkAsync(
+            new ChunkRequest(path, sessionId, range, http.ContentLength, md5, Caller: null, request.Timeout()), http.Body, cancellationToken);
+        request.Http.Items[RequestTelemetry.BytesItem] = outcome is ChunkAccepted accepted ? accepted.BytesStored : 0L;
+        return ErrorCatalogue.ToResult(outcome);
     }
 }

@@ -1,4 +1,5 @@
 using BlobImageStore.Content;
+using BlobImageStore.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
@@ -13,9 +14,11 @@ namespace BlobImageStore.Http.Operations;
 /// leaves any old file untouched. Largest body: 50,000 × <c>ImageStore:BlockSize</c> (413 beyond).
 /// Difference from Service Fabric: a path that has an open upload session is refused with 409
 /// FABRIC_E_UPLOAD_SESSION_ID_CONFLICT naming the session, before the body is read: writing the file would discard the
-/// session's received chunks (Blob Storage drops a blob's uncommitted blocks on every write).
+/// session's received chunks (Blob Storage drops a blob's uncommitted blocks on every write). The upload holds the path's
+/// write claim from before its body is read until the file is written (<see cref="PathWrites"/>), so a session cannot
+/// start on the path meanwhile either, and two UploadFiles of one path do not run at once (the second gets 409).
 /// </summary>
-public sealed class UploadFile(FileUploads uploads, PathSessions sessions) : IImageStoreOperation
+public sealed class UploadFile(FileUploads uploads, PathWrites writes) : IImageStoreOperation
 {
     public string OperationId => "UploadFile";
 
@@ -25,8 +28,6 @@ public sealed class UploadFile(FileUploads uploads, PathSessions sessions) : IIm
     {
         var path = request.Path;
         var md5 = ContentMd5.Parse(request.Header("Content-MD5"));
-        await sessions.ThrowIfOpenAsync(path, "Uploading this file", cancellationToken);
-
         // The size limit is ours (checked against Content-Length before the body is read, and while it is read), not
         // Kestrel's 30 MB: sfctl sends every file whole, whatever its size.
         if (request.Http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -35,8 +36,15 @@ public sealed class UploadFile(FileUploads uploads, PathSessions sessions) : IIm
         }
 
         var http = request.Http.Request;
-        var result = await uploads.UploadAsync(path, http.Body, http.ContentLength, md5, cancellationToken);
-        request.Http.Items[RequestTelemetry.BytesItem] = result.Bytes;
+        FileUploadResult? result = null;
+        var refusal = await writes.RunAsync(path, WriteAction.UploadFile,
+            async (lease, ct) => result = await uploads.UploadAsync(path, http.Body, http.ContentLength, md5, lease, ct), cancellationToken);
+        if (refusal is not null)
+        {
+            return ErrorCatalogue.ToError(refusal);
+        }
+
+        request.Http.Items[RequestTelemetry.BytesItem] = result!.Bytes;
         return Results.Ok();
     }
 }

@@ -21,8 +21,9 @@ public interface IFileWriter
     /// <summary>One Put Blob: the file becomes exactly <paramref name="content"/>; Azure verifies <paramref name="md5"/> on arrival and keeps it as the file's Content-MD5.</summary>
     Task PutAsync(StorePath path, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken);
 
-    /// <summary>One Put Block List of staged blocks; <paramref name="md5"/> (the whole file's) is kept as the file's Content-MD5.</summary>
-    Task CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken);
+    /// <summary>One Put Block List of staged blocks; <paramref name="md5"/> (the whole file's) is kept as the file's Content-MD5.
+    /// False when a listed block is gone (InvalidBlockList): nothing changed.</summary>
+    Task<bool> CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken);
 }
 
 /// <summary>Reads what files exist: one file, one page of a folder, or everything under a prefix.</summary>
@@ -53,18 +54,16 @@ public interface IFileRemoval
 public interface IFileCopy
 {
     /// <summary>Copies the committed file <paramref name="source"/> onto <paramref name="destination"/>, replacing it; returns once the copy is complete.</summary>
-    Task CopyAsync(string source, StorePath destination, CancellationToken cancellationToken);
-}
-
-/// <summary>Lists the path claims, to find the open upload sessions under a folder (claims are named by a hash of their path).</summary>
-public interface IPathClaimScan
-{
-    /// <summary>Every path claim: which session holds which path (including stale claims whose session has ended).</summary>
-    IAsyncEnumerable<PathClaim> ListClaimsAsync(CancellationToken cancellationToken);
+    /// <remarks>False when the source is gone: nothing changed.</remarks>
+    Task<bool> CopyAsync(string source, StorePath destination, CancellationToken cancellationToken);
 }
 
 /// <summary>Measures the session container (records and claims).</summary>
 public interface ISessionStoreUsage
 {
-    Task<(long Files, long Bytes)> MeasureAsync(CancellationToken cancellationToken);
+    /// <summary>Files and bytes of the session container, and the open sessions with the bytes they have received.</summary>
+    Task<SessionStoreUsage> MeasureAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>What the session container holds: all its blobs, and the open sessions among the records (from their listing).</summary>
+public readonly record struct SessionStoreUsage(long Files, long Bytes, long OpenSessions, long OpenSessionBytes);

@@ -44,6 +44,25 @@ public sealed record StorePath
         return Parse(decoded);
     }
 
+    /// <summary>True when <paramref name="name"/> (a blob name) is exactly a store path this store would write.</summary>
+    public static bool TryParse(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StorePath? path)
+    {
+        try
+        {
+            path = Parse(name);
+            if (path.Value == name)
+            {
+                return true;
+            }
+        }
+        catch (Errors.FabricException)
+        {
+        }
+
+        path = null;
+        return false;
+    }
+
     /// <summary>
     /// Normalises a decoded path: <c>\</c> becomes <c>/</c>, separators and spaces at the ends are trimmed. Names that
     /// Azure Blob Storage refuses or cannot serve back are refused here with a 400 naming the fix, before anything is

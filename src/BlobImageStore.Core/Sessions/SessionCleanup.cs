@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using BlobImageStore.Paths;
+using BlobImageStore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace BlobImageStore.Sessions;
+
+/// <summary>What one cleanup run did.</summary>
+public sealed record CleanupReport(int Scanned, int Expired, int TombstonesRemoved, int ClaimsReleased, int Failures, TimeSpan Elapsed, int CommitsFinished = 0);
+
+/// <summary>
+/// The session cleanup, run by both hosts (the Functions timer, the self-host's background service). It only ever makes
+/// the state machines' own transitions, each with the same conditional write a request would use, so any number of
+/// runs may overlap with each other and with requests:
+/// <list type="number">
+/// <item>an open or pending session past its expiry becomes an Expired tombstone (If-Match), then its claim is released
+/// (If-Match); its staged blocks are left to Azure (never counted again, invisible to readers);</item>
+/// <item>a commit whose committer died (Committing past its lease) is finished;</item>
+/// <item>a tombstone past <c>ImageStore:TombstoneRetention</c> is deleted (If-Match);</item>
+/// <item>a stale claim (its session ended, or a write's lease ran out) is deleted (If-Match).</item>
+/// </list>
+/// Records are listed with their due time in the blob's metadata, so only due ones are read.
+/// </summary>
+public sealed partial class SessionCleanup(
+    ISessionRecords records,
+    IPathClaims claims,
+    UploadSessions sessions,
+    SessionMachine machine,
+    TimeProvider clock,
+    ILogger<SessionCleanup> logger)
+{
+    public async Task<CleanupReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        int scanned = 0, expired = 0, removed = 0, released = 0, finished = 0, failures = 0;
+
+        await foreach (var entry in records.ListAsync(cancellationToken))
+        {
+            scanned++;
+            if (entry.DueAt is { } due && clock.GetUtcNow() < due)
+            {
+                continue; // Listed with its due time: nothing to do yet, no need to read it.
+            }
+
+            try
+            {
+                switch (await CleanSessionAsync(entry.SessionId, cancellationToken))
+                {
+                    case CleanupAction.Expire:
+                        expired++;
+                        break;
+                    case CleanupAction.RemoveTombstone:
+                        removed++;
+                        break;
+                    case CleanupAction.FinishCommit:
+                        finished++;
+                        break;
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                LogSessionFailed(logger, entry.SessionId, e);
+            }
+        }
+
+        await foreach (var claim in claims.ListAsync(null, cancellationToken))
+        {
+            try
+            {
+                var holder = claim.Value.Kind == ClaimKind.Session ? await records.GetAsync(claim.Value.Holder, cancellationToken) : null;
+                if (machine.Stand(claim.Value, holder?.Value, clock.GetUtcNow()) == ClaimStanding.Stale
+                    && await claims.TryDeleteAsync(StorePath.Parse(claim.Value.Path), claim.Version, cancellationToken))
+                {
+                    released++;
+                    LogClaimReleased(logger, claim.Value.Path, claim.Value.Kind, claim.Value.Holder);
+                }
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                failures++;
+                LogClaimFailed(logger, claim.Value.Path, claim.Value.Holder, e);
+            }
+        }
+
+        var report = new CleanupReport(scanned, expired, removed, released, failures, Stopwatch.GetElapsedTime(started), finished);
+        LogRun(logger, report.Scanned, report.Expired, report.TombstonesRemoved, report.ClaimsReleased, report.CommitsFinished, report.Failures, report.Elapsed.TotalMilliseconds);
+        return report;
+    }
+
+    /// <summary>Makes the one transition due for this record, if any; returns what this run did (None when another got there first).</summary>
+    private async Task<CleanupAction> CleanSessionAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        if (await records.GetAsync(sessionId, cancellationToken) is not { } session)
+        {
+            return CleanupAction.None;
+        }
+
+        switch (machine.Decide(session.Value, clock.GetUtcNow()))
+        {
+            case CleanupAction.Expire:
+                if (!await sessions.TryExpireAsync(session, cancellationToken))
+                {
+                    return CleanupAction.None; // Another run tombstoned it, or a chunk just before expiry touched it.
+                }
+
+                await sessions.ReleaseClaimAsync(session.Value, cancellationToken);
+                return CleanupAction.Expire;
+
+            case CleanupAction.FinishCommit:
+                return await sessions.CommitAsync(sessionId, null, cancellationToken) is SessionCommitted { Already: false }
+                    ? CleanupAction.FinishCommit
+                    : CleanupAction.None;
+
+            case CleanupAction.RemoveTombstone:
+                if (!await records.TryDeleteAsync(sessionId, session.Version, cancellationToken))
+                {
+                    return CleanupAction.None;
+                }
+
+                LogTombstoneRemoved(logger, sessionId, session.Value.Path, session.Value.State);
+                return CleanupAction.RemoveTombstone;
+
+            default:
+                return CleanupAction.None;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session cleanup: {Scanned} records scanned, {Expired} sessions expired, {TombstonesRemoved} tombstones removed, {ClaimsReleased} stale claims released, {CommitsFinished} commits finished, {Failures} failures, in {ElapsedMs:0} ms")]
+    private static partial void LogRun(ILogger logger, int scanned, int expired, int tombstonesRemoved, int claimsReleased, int commitsFinished, int failures, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Upload session {SessionId} for {StorePath}: {State} tombstone removed after its retention")]
+    private static partial void LogTombstoneRemoved(ILogger logger, Guid sessionId, string storePath, SessionState state);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stale {Kind} claim on {StorePath} by {Holder} released")]
+    private static partial void LogClaimReleased(ILogger logger, string storePath, ClaimKind kind, Guid holder);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session cleanup could not clean session {SessionId}; the next run tries again")]
+    private static partial void LogSessionFailed(ILogger logger, Guid sessionId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session cleanup could not release the claim on {StorePath} by {Holder}; the next run tries again")]
+    private static partial void LogClaimFailed(ILogger logger, string storePath, Guid holder, Exception exception);
+}

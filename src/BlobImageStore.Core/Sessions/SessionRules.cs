@@ -1,0 +1,23 @@
+namespace BlobImageStore.Sessions;
+
+/// <summary>The protocol's settings, from <c>ImageStoreOptions</c>.</summary>
+/// <param name="BlockSize">Staging block size of new sessions (recorded with each session).</param>
+/// <param name="Expiry">A session expires this long after its last accepted chunk (or its receiving lease, if later).</param>
+/// <param name="Retention">How long tombstones are kept.</param>
+public sealed record SessionRules(int BlockSize, long MaxChunkSize, TimeSpan Expiry, TimeSpan Retention)
+{
+    /// <summary>A commit whose Put Block List has not finished after this long is presumed crashed; the cleanup finishes it.</summary>
+    public TimeSpan CommitLease { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>A whole-file write holds its path this long at a time, renewed while it makes progress.</summary>
+    public TimeSpan WriteLease { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Clock difference tolerated between instances: a lease is taken over only this long after it ended.</summary>
+    public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Longest receiving lease a chunk takes when its request has no deadline.</summary>
+    public TimeSpan MaxReceive { get; init; } = TimeSpan.FromMinutes(30);
+
+    public ChunkLayout Layout(UploadSessionRecord? record) =>
+        new(record is { BlockSize: > 0 } r ? r.BlockSize : BlockSize, MaxChunkSize);
+}

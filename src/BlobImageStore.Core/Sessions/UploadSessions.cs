@@ -1,0 +1,487 @@
+using System.Security.Cryptography;
+using BlobImageStore.Paths;
+using BlobImageStore.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace BlobImageStore.Sessions;
+
+/// <summary>An UploadChunk as the HTTP layer hands it over.</summary>
+/// <param name="Caller">The authenticated principal, null for anonymous (recorded as the owner of a new session).</param>
+/// <param name="Timeout">The request's timeout; the chunk's receiving lease ends then (at most <see cref="SessionRules.MaxReceive"/>).</param>
+public sealed record ChunkRequest(StorePath Path, Guid SessionId, ContentRange Range, long? ContentLength, byte[]? ContentMd5, string? Caller = null, TimeSpan? Timeout = null);
+
+/// <summary>An open session and what it still misses.</summary>
+public sealed record SessionStatus(UploadSessionRecord Record, IReadOnlyList<ByteRange> ExpectedRanges);
+
+/// <summary>
+/// The upload-session protocol (UploadChunk, GetUploadSession, CommitUploadSession, DeleteUploadSession), stateless:
+/// every decision is made from storage and every change is one conditional write, so chunks of one session may arrive
+/// at once at any number of instances. The rules it keeps (each one a named property test in tests/BlobImageStore.ModelTests):
+/// <list type="number">
+/// <item>Acknowledged is final: a chunk's blocks carry its attempt's nonce, so no later request re-stages them; its final
+/// block carries its digest; after staging it checks that no other attempt holds other bytes for an overlapping range
+/// (else it voids itself and answers 409); and it answers 200 only after a conditional touch of the record, which a
+/// commit's switch to Committing orders against.</item>
+/// <item>A refused request changes nothing: nothing of it counts (no final block, or a void marker).</item>
+/// <item>Re-sends are verified against the digest in the block ID: same bytes 200, other bytes 409.</item>
+/// <item>One write authority per path: the path claim (<see cref="PathWrites"/> for whole-file writers).</item>
+/// <item>No phantom files: nothing but a commit's Put Block List ever writes the file; staged blocks of ended sessions
+/// are left to Azure's garbage collection (invisible to every reader, and never counted again: their key differs).</item>
+/// <item>Ended means ended: committed, deleted and expired sessions stay as tombstones; a chunk or commit gets the reason.</item>
+/// </list>
+/// </summary>
+public sealed partial class UploadSessions(
+    IBlockStaging staging,
+    ISessionRecords records,
+    IPathClaims claims,
+    ChunkStreamer streamer,
+    SessionMachine machine,
+    ConflictRetry retry,
+    TimeProvider clock,
+    ILogger<UploadSessions> logger)
+{
+    public SessionMachine Machine => machine;
+
+    /// <summary>Receives one chunk, creating the session on its first chunk.</summary>
+    public async Task<Outcome> UploadChunkAsync(ChunkRequest request, Stream body, CancellationToken cancellationToken)
+    {
+        machine.Rules.Layout(null).Validate(request.Range, request.ContentLength);
+        var opened = await retry.RunAsync(_ => OpenAsync(request, cancellationToken), () => new Opened(null, new Busy(request.SessionId, request.Path.Value)), cancellationToken);
+        if (opened.Refusal is { } refused)
+        {
+            return refused;
+        }
+
+        Outcome outcome;
+        try
+        {
+            outcome = await ReceiveAsync(request, opened.Session!.Value, opened.Lease, body, cancellationToken);
+        }
+        catch when (opened.Created)
+        {
+            // A first chunk that failed (timeout, dropped connection, storage error) leaves no session behind either.
+            await RollBackAsync(opened.Session!.Value);
+            throw;
+        }
+
+        if (!outcome.Succeeded && opened.Created)
+        {
+            await RollBackAsync(opened.Session!.Value);
+        }
+
+        return outcome;
+    }
+
+    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, DateTimeOffset? lease, Stream body, CancellationToken cancellationToken)
+    {
+        var record = session.Value;
+        var layout = machine.Rules.Layout(record);
+        var range = request.Range;
+
+        // The receiving lease written by OpenAsync ends here: the chunk may not outlive it.
+        using var ending = new CancellationTokenSource(Max(TimeSpan.Zero, lease!.Value - clock.GetUtcNow()), clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ending.Token);
+        var token = linked.Token;
+
+        if (range.IsEmptyFile)
+        {
+            var empty = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
+            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, lease, cancellationToken);
+        }
+
+        var view = await ViewAsync(record, token);
+        var exact = view.Exactly(range.Range);
+        if (exact.Count > 0)
+        {
+            // A re-send of a received range: verify it against the digest the final block carries; stage nothing.
+            var check = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
+            if (check.Refusal is { } bad)
+            {
+                return bad;
+            }
+
+            if (view.Conflicted.Any(c => c.Range.Overlaps(range.Range)))
+            {
+                return new DuplicateConflict(record.SessionId, range.Range);
+            }
+
+            return exact.Any(c => c.Digest == check.Digest)
+                ? await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, lease, cancellationToken)
+                : new ResendConflict(record.SessionId, range.Range);
+        }
+
+        if (view.Overlap(range.Range) is { Count: > 0 } overlap)
+        {
+            return new RangeOverlap(record.SessionId, range, overlap, view.Missing);
+        }
+
+        var target = new ChunkTarget(request.Path, record.Key, NewNonce());
+        var staged = await streamer.ReadAsync(range, request.ContentMd5, layout, body, target, token);
+        if (staged.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        // Another attempt may have staged other bytes for an overlapping range meanwhile. Whoever sees the other stands
+        // back; an attempt already answered 200 was alone when it looked, so it is never the one that stands back.
+        var after = await ViewAsync(record, token);
+        if (after.Contests(range.Range, target.Nonce, staged.Digest))
+        {
+            await streamer.VoidAsync(range, target, cancellationToken);
+            return new RaceConflict(record.SessionId, range.Range);
+        }
+
+        var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, lease, cancellationToken);
+        LogChunk(logger, record.SessionId, record.Path, range.First, range.Last, range.Total, done.GetType().Name);
+        return done;
+    }
+
+    public async Task<SessionStatus?> GetByIdAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        var session = await records.GetAsync(sessionId, cancellationToken);
+        return session is { } s && machine.IsLive(s.Value, clock.GetUtcNow()) ? await StatusAsync(s.Value, cancellationToken) : null;
+    }
+
+    public async Task<SessionStatus?> GetByPathAsync(StorePath path, CancellationToken cancellationToken)
+    {
+        if (await claims.GetAsync(path, cancellationToken) is not { Value: { Kind: ClaimKind.Session } claim })
+        {
+            return null;
+        }
+
+        var session = await records.GetAsync(claim.Holder, cancellationToken);
+        return session is { } s && s.Value.Key == claim.SessionKey && s.Value.Path == path.Value && machine.IsLive(s.Value, clock.GetUtcNow())
+            ? await StatusAsync(s.Value, cancellationToken)
+            : null;
+    }
+
+    /// <summary>Commits the session's counted chunks, in file order, as the blob at its path: one Put Block List.</summary>
+    public Task<Outcome> CommitAsync(Guid sessionId, string? caller, CancellationToken cancellationToken) =>
+        retry.RunAsync(_ => CommitOnceAsync(sessionId, cancellationToken), () => new Busy(sessionId, null), cancellationToken);
+
+    /// <summary>Ends a session (Deleted tombstone) and frees its path; a committed file is never touched.</summary>
+    public async Task<Outcome> DeleteAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
+    {
+        var committing = false;
+        return await retry.RunAsync(async _ =>
+        {
+            var outcome = await DeleteOnceAsync(sessionId, cancellationToken);
+            committing = outcome is CommitInProgress;
+            return committing ? null : outcome;
+        }, () => committing ? new CommitInProgress(sessionId) : new Busy(sessionId, null), cancellationToken);
+    }
+
+    /// <summary>Ends every open session on <paramref name="path"/> or below it (found by prefix); returns how many.</summary>
+    public async Task<int> EndAtOrBelowAsync(StorePath path, CancellationToken cancellationToken)
+    {
+        var ended = 0;
+        await foreach (var claim in claims.ListAsync(path, cancellationToken))
+        {
+            if (claim.Value.Kind == ClaimKind.Session && ClaimNames.IsAtOrBelow(claim.Value.Path, path)
+                && await DeleteAsync(claim.Value.Holder, null, cancellationToken) is SessionDeleted { Existed: true })
+            {
+                ended++;
+            }
+        }
+
+        return ended;
+    }
+
+    /// <summary>
+    /// Takes the claim of <paramref name="path"/> for <paramref name="wanted"/>: creates it (If-None-Match), or takes over
+    /// a stale one (If-Match), after tombstoning its expired session. Null: something changed meanwhile, try again.
+    /// </summary>
+    public async Task<Outcome?> TryTakeClaimAsync(StorePath path, PathClaim wanted, WriteAction action, CancellationToken cancellationToken)
+    {
+        var claim = await claims.GetAsync(path, cancellationToken);
+        if (claim is null)
+        {
+            return await claims.TryCreateAsync(wanted, cancellationToken) is { } created ? new WriteClaimed(new(wanted, created)) : null;
+        }
+
+        var current = claim.Value.Value;
+        if (current.Kind == wanted.Kind && current.Holder == wanted.Holder && current.SessionKey == wanted.SessionKey)
+        {
+            return new WriteClaimed(claim.Value);
+        }
+
+        var holder = current.Kind == ClaimKind.Session ? await records.GetAsync(current.Holder, cancellationToken) : null;
+        switch (machine.Stand(current, holder?.Value, clock.GetUtcNow()))
+        {
+            case ClaimStanding.Live:
+                return new PathHeld(path, current, holder?.Value, action);
+            case ClaimStanding.HolderExpired:
+                // Tombstone first: the expired session can then never accept a chunk again, even one already under way.
+                await TryExpireAsync(holder!.Value, cancellationToken);
+                return null;
+            default:
+                return await claims.TryReplaceAsync(wanted, claim.Value.Version, cancellationToken) is { } taken ? new WriteClaimed(new(wanted, taken)) : null;
+        }
+    }
+
+    /// <summary>Open → Expired (If-Match); false when the record changed meanwhile.</summary>
+    public async Task<bool> TryExpireAsync(Versioned<UploadSessionRecord> session, CancellationToken cancellationToken)
+    {
+        var record = session.Value;
+        var tombstone = record with { State = SessionState.Expired, Ended = machine.ExpiresAt(record) };
+        if (await records.TryReplaceAsync(tombstone, session.Version, cancellationToken) is null)
+        {
+            return false;
+        }
+
+        LogExpired(logger, record.SessionId, record.Path, machine.ExpiresAt(record));
+        return true;
+    }
+
+    /// <summary>Deletes the session's claim if it still names this session (If-Match); a later holder's claim stays.</summary>
+    public async Task ReleaseClaimAsync(UploadSessionRecord record, CancellationToken cancellationToken)
+    {
+        var path = StorePath.Parse(record.Path);
+        if (await claims.GetAsync(path, cancellationToken) is { } claim
+            && claim.Value is { Kind: ClaimKind.Session } c && c.Holder == record.SessionId && c.SessionKey == record.Key)
+        {
+            await claims.TryDeleteAsync(path, claim.Version, cancellationToken);
+        }
+    }
+
+    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, bool Created = false, DateTimeOffset? Lease = null);
+
+    /// <summary>Reads or creates the session, takes its path claim if it has none yet, and writes the receiving lease.</summary>
+    private async Task<Opened?> OpenAsync(ChunkRequest request, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow();
+        var existing = await records.GetAsync(request.SessionId, cancellationToken);
+        var created = false;
+        if (existing is null)
+        {
+            var fresh = new UploadSessionRecord(request.SessionId, request.Path.Value, request.Range.Total, NewKey(), now, now,
+                SessionState.Pending, request.Caller, machine.Rules.BlockSize);
+            if (await records.TryCreateAsync(fresh, cancellationToken) is not { } version)
+            {
+                return null; // A concurrent first chunk of the same session created it: read theirs.
+            }
+
+            existing = new(fresh, version);
+            created = true;
+            LogStarted(logger, fresh.SessionId, fresh.Path, fresh.FileSize);
+        }
+
+        var session = existing.Value;
+        var record = session.Value;
+        if (SessionMachine.IsTombstone(record.State) || machine.IsExpired(record, now))
+        {
+            // Never a silent new session with an ended id: the client must learn what happened to its chunks.
+            return new Opened(null, new SessionEnded(record, machine.EndedAt(record)));
+        }
+
+        if (record.State == SessionState.Committing)
+        {
+            return new Opened(null, new CommitInProgress(record.SessionId));
+        }
+
+        if (record.Path != request.Path.Value)
+        {
+            return new Opened(null, new WrongPath(record.SessionId, record.Path, request.Path));
+        }
+
+        if (record.FileSize != request.Range.Total)
+        {
+            return new Opened(null, new WrongFileSize(record.SessionId, record.FileSize, request.Range.Total));
+        }
+
+        if (record.State == SessionState.Pending)
+        {
+            var wanted = new PathClaim(record.Path, ClaimKind.Session, record.SessionId, record.Key, now);
+            switch (await TryTakeClaimAsync(request.Path, wanted, WriteAction.StartSession, cancellationToken))
+            {
+                case null:
+                    return null;
+                case PathHeld held:
+                    // This session never got its path: remove its record, so nothing is left of the refused request.
+                    await records.TryDeleteAsync(record.SessionId, session.Version, cancellationToken);
+                    return new Opened(null, held);
+            }
+        }
+
+        var lease = now + (request.Timeout is { } timeout && timeout < machine.Rules.MaxReceive ? Max(TimeSpan.Zero, timeout) : machine.Rules.MaxReceive);
+        var opened = record with
+        {
+            State = SessionState.Open,
+            Modified = now,
+            ReceivingUntil = record.ReceivingUntil is { } until && until > lease ? until : lease,
+        };
+        return await records.TryReplaceAsync(opened, session.Version, cancellationToken) is { } openedVersion
+            ? new Opened(new(opened, openedVersion), null, created, lease)
+            : null;
+    }
+
+    /// <summary>
+    /// A refused first chunk leaves no session behind: its record is removed (If-Match the version this request wrote, so
+    /// a session that another chunk has touched since stays) and its claim released.
+    /// </summary>
+    private async Task RollBackAsync(Versioned<UploadSessionRecord> session)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            if (await records.TryDeleteAsync(session.Value.SessionId, session.Version, timeout.Token))
+            {
+                await ReleaseClaimAsync(session.Value, timeout.Token);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The session stays, empty; it expires like any abandoned one.
+            LogRollbackFailed(logger, session.Value.SessionId, e);
+        }
+    }
+
+    /// <summary>The acknowledgement: a conditional touch of the record, which only an open session of this key accepts.</summary>
+    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, DateTimeOffset? lease, CancellationToken cancellationToken) =>
+        retry.RunAsync<Outcome>(async attempt =>
+        {
+            var current = attempt == 0 ? session : await records.GetAsync(session.Value.SessionId, cancellationToken);
+            if (current is not { } c || c.Value.Key != session.Value.Key)
+            {
+                return new SessionNotFound(session.Value.SessionId);
+            }
+
+            switch (c.Value.State)
+            {
+                case SessionState.Open:
+                    break;
+                case SessionState.Committing:
+                    return new CommitInProgress(c.Value.SessionId);
+                default:
+                    return new SessionEnded(c.Value, machine.EndedAt(c.Value));
+            }
+
+            // Not expired by time here: a session is only ever ended by a conditional write (a tombstone), and this
+            // chunk's receiving lease kept it live while the chunk was read.
+            // The chunk is in: its receiving lease ends (unless a later chunk's lease replaced it).
+            var touched = c.Value with
+            {
+                Modified = clock.GetUtcNow(),
+                ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes),
+                ReceivingUntil = c.Value.ReceivingUntil == lease ? null : c.Value.ReceivingUntil,
+            };
+            return await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null ? null : success;
+        }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
+
+    private async Task<Outcome?> CommitOnceAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        if (await records.GetAsync(sessionId, cancellationToken) is not { } session)
+        {
+            return new SessionNotFound(sessionId);
+        }
+
+        var record = session.Value;
+        var now = clock.GetUtcNow();
+        switch (record.State)
+        {
+            case SessionState.Committed:
+                return new SessionCommitted(Already: true); // Committing again is a success (note S6).
+            case SessionState.Deleted or SessionState.Expired:
+                return new SessionEnded(record, machine.EndedAt(record));
+            case SessionState.Pending or SessionState.Open when machine.IsExpired(record, now):
+                return new SessionEnded(record, machine.ExpiresAt(record));
+        }
+
+        var path = StorePath.Parse(record.Path);
+        var view = await ViewAsync(record, cancellationToken);
+        var order = view.CommitOrder();
+        if (order is null)
+        {
+            return new Incomplete(sessionId, record.FileSize, view.Missing);
+        }
+
+        if (record.State != SessionState.Committing)
+        {
+            // Open → Committing (If-Match): from here on no chunk is acknowledged, so the order read above is final.
+            var committing = record with { State = SessionState.Committing, Modified = now };
+            if (await records.TryReplaceAsync(committing, session.Version, cancellationToken) is not { } version)
+            {
+                return null;
+            }
+
+            session = new(committing, version);
+        }
+
+        if (!await staging.TryCommitAsync(path, order, cancellationToken))
+        {
+            return new Busy(sessionId, record.Path);
+        }
+
+        var committed = session.Value with { State = SessionState.Committed, Modified = clock.GetUtcNow(), Ended = clock.GetUtcNow() };
+        if (await records.TryReplaceAsync(committed, session.Version, cancellationToken) is null)
+        {
+            return null; // Another commit of the same session finished it: read what it wrote.
+        }
+
+        await ReleaseClaimAsync(committed, cancellationToken);
+        LogCommitted(logger, sessionId, record.Path, record.FileSize, order.Count);
+        return new SessionCommitted(Already: false);
+    }
+
+    private async Task<Outcome?> DeleteOnceAsync(Guid sessionId, CancellationToken cancellationToken)
+    {
+        if (await records.GetAsync(sessionId, cancellationToken) is not { } session)
+        {
+            return new SessionDeleted(Existed: false); // Deleting is idempotent.
+        }
+
+        var record = session.Value;
+        var now = clock.GetUtcNow();
+        if (SessionMachine.IsTombstone(record.State))
+        {
+            return new SessionDeleted(Existed: false); // Already ended: its tombstone stays, a committed file is never touched.
+        }
+
+        if (record.State == SessionState.Committing && !machine.CommitLapsed(record, now))
+        {
+            return new CommitInProgress(sessionId); // Wait for the commit to finish (the caller retries).
+        }
+
+        var tombstone = record with { State = SessionState.Deleted, Modified = now, Ended = now };
+        if (await records.TryReplaceAsync(tombstone, session.Version, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        // The staged blocks stay on the blob, uncommitted: invisible to every reader, never counted again (the key in
+        // their IDs belongs to an ended session), dropped by Azure at the path's next commit or after a week.
+        await ReleaseClaimAsync(record, cancellationToken);
+        LogDeleted(logger, sessionId, record.Path, record.State);
+        return new SessionDeleted(Existed: true);
+    }
+
+    private async Task<ChunkView> ViewAsync(UploadSessionRecord record, CancellationToken cancellationToken) =>
+        ChunkView.From(await staging.GetBlocksAsync(StorePath.Parse(record.Path), cancellationToken), record.Key, record.FileSize);
+
+    private async Task<SessionStatus> StatusAsync(UploadSessionRecord record, CancellationToken cancellationToken) =>
+        new(record, (await ViewAsync(record, cancellationToken)).Missing);
+
+    private static ulong NewKey() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    private static long NewNonce() => BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & BlockId.MaxNonce;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} started for {StorePath} ({FileSize} bytes)")]
+    private static partial void LogStarted(ILogger logger, Guid sessionId, string storePath, long fileSize);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Upload session {SessionId} chunk {First}-{Last}/{Total} of {StorePath}: {Outcome}")]
+    private static partial void LogChunk(ILogger logger, Guid sessionId, string storePath, long first, long last, long total, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} committed {StorePath} ({FileSize} bytes, {BlockCount} blocks)")]
+    private static partial void LogCommitted(ILogger logger, Guid sessionId, string storePath, long fileSize, int blockCount);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} for {StorePath} deleted (was {State})")]
+    private static partial void LogDeleted(ILogger logger, Guid sessionId, string storePath, SessionState state);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload session {SessionId}: the refused first chunk's session could not be rolled back")]
+    private static partial void LogRollbackFailed(ILogger logger, Guid sessionId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload session {SessionId} for {StorePath} expired at {ExpiredAt:O}: now a tombstone")]
+    private static partial void LogExpired(ILogger logger, Guid sessionId, string storePath, DateTimeOffset expiredAt);
+}

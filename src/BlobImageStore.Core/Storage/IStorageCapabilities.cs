@@ -1,0 +1,63 @@
+using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
+
+namespace BlobImageStore.Storage;
+
+// The storage ports of the protocol. Results are neutral: a conditional write whose condition failed returns null or
+// false, a missing item returns null; only the adapters see the storage SDK and its exceptions. Storage that cannot be
+// reached surfaces as an exception the hosts map to 503 (see Http/ErrorCatalogue.cs).
+
+/// <summary>Staged blocks on a file's blob: the bytes of open upload sessions.</summary>
+public interface IBlockStaging
+{
+    /// <summary>Committed and uncommitted blocks of the blob (empty when it has none).</summary>
+    Task<IReadOnlyList<StagedBlock>> GetBlocksAsync(StorePath path, CancellationToken cancellationToken);
+
+    /// <summary>Put Block: stages one block (re-staging an ID replaces it); the store verifies <paramref name="md5"/> on arrival.</summary>
+    Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Put Block List: the blob becomes exactly these blocks and every other uncommitted block of it is discarded.
+    /// False when a listed block does not exist (InvalidBlockList): nothing changed.
+    /// </summary>
+    Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken);
+}
+
+/// <summary>Upload-session records, by session id, with optimistic concurrency.</summary>
+public interface ISessionRecords
+{
+    Task<Versioned<UploadSessionRecord>?> GetAsync(Guid sessionId, CancellationToken cancellationToken);
+
+    /// <summary>Creates the record if none exists (If-None-Match: *); null when one exists.</summary>
+    Task<string?> TryCreateAsync(UploadSessionRecord record, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the record read at <paramref name="version"/> (If-Match); null when it changed or vanished meanwhile.</summary>
+    Task<string?> TryReplaceAsync(UploadSessionRecord record, string version, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the record read at <paramref name="version"/>; false when it changed or vanished meanwhile.</summary>
+    Task<bool> TryDeleteAsync(Guid sessionId, string version, CancellationToken cancellationToken);
+
+    /// <summary>Every record, with what the cleanup needs to know whether it is due (listed, not read).</summary>
+    IAsyncEnumerable<SessionRecordEntry> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>A listed session record.</summary>
+public readonly record struct SessionRecordEntry(Guid SessionId, SessionState? State, DateTimeOffset? DueAt, long? ReceivedBytes);
+
+/// <summary>Path claims (<see cref="PathClaim"/>), stored by path (<see cref="ClaimNames"/>), with optimistic concurrency.</summary>
+public interface IPathClaims
+{
+    Task<Versioned<PathClaim>?> GetAsync(StorePath path, CancellationToken cancellationToken);
+
+    /// <summary>Creates the claim if the path has none (If-None-Match: *); null when it has one.</summary>
+    Task<string?> TryCreateAsync(PathClaim claim, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the claim read at <paramref name="version"/>; null when it changed or vanished meanwhile.</summary>
+    Task<string?> TryReplaceAsync(PathClaim claim, string version, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the claim read at <paramref name="version"/>; false when it changed or vanished meanwhile.</summary>
+    Task<bool> TryDeleteAsync(StorePath path, string version, CancellationToken cancellationToken);
+
+    /// <summary>The claims on <paramref name="path"/> and below it (every claim when null): one read plus one prefix listing.</summary>
+    IAsyncEnumerable<Versioned<PathClaim>> ListAsync(StorePath? path, CancellationToken cancellationToken);
+}

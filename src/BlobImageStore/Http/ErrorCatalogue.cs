@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using BlobImageStore.Errors;
+using BlobImageStore.Sessions;
+using Microsoft.AspNetCore.Http;
+
+namespace BlobImageStore.Http;
+
+/// <summary>
+/// The one place where the protocol's outcomes (<see cref="Outcome"/>) become answers: the status of note S16, the
+/// <see cref="FabricErrorCodes"/> code, and a message that says what happened and what to do next.
+/// </summary>
+public static class ErrorCatalogue
+{
+    /// <summary>200 for a success, else the refusal's FabricError.</summary>
+    public static IResult ToResult(Outcome outcome) => outcome.Succeeded ? Results.Ok() : ToError(outcome);
+
+    public static FabricErrorResult ToError(Outcome outcome) => outcome switch
+    {
+        ResendConflict r => Conflict(
+            $"Bytes {r.Range} of upload session {r.SessionId} were already received with other contents than this request's. The server keeps the bytes it acknowledged and never replaces them. " +
+            "If this file is yours, its bytes there changed since the first send: delete the session (DELETE /ImageStore/$/DeleteUploadSession) and upload the file again."),
+        RangeOverlap r => new(HttpStatusCode.BadRequest, FabricErrorCodes.UploadSessionRangeNotSatisfiable,
+            $"Bytes {Describe(r.Overlap)} of {r.Range} were already received in other chunks. Re-send a received chunk only with exactly its range; otherwise send only the ranges that GetUploadSession lists as ExpectedRanges: {Describe(r.Missing)}."),
+        RaceConflict r => Conflict(
+            $"Another request sent other bytes for bytes {r.Range} of upload session {r.SessionId} at the same moment, so this chunk was not kept. Ask GetUploadSession for the ExpectedRanges and send those."),
+        DuplicateConflict r => Conflict(
+            $"Upload session {r.SessionId} holds two different copies of bytes {r.Range} (two requests with different bytes raced, and one of them was cut off), so the server cannot tell which it acknowledged and commits neither. " +
+            "Delete the session (DELETE /ImageStore/$/DeleteUploadSession) and upload the file again."),
+        SessionEnded e => Ended(e),
+        SessionNotFound n => NotFound(
+            $"There is no upload session {n.SessionId}: it was never started, or it ended more than the tombstone retention ago. Upload the file again with UploadChunk and a new session-id, then commit."),
+        PathHeld h => Held(h),
+        WrongPath w => Conflict(
+            $"Upload session {w.SessionId} is uploading '{w.SessionPath}', not '{w.Requested}'. Use a new session-id for each file."),
+        WrongFileSize w => Invalid(
+            $"Upload session {w.SessionId} is for a file of {w.SessionFileSize} bytes, but this Content-Range says {w.RequestedFileSize}. Send the same file length in every chunk, or delete the session and start again."),
+        Incomplete i => Invalid(
+            $"Upload session {i.SessionId} is not complete: bytes {Describe(i.Missing)} of {i.FileSize} are missing. Send them with UploadChunk, then commit again; the session stays open."),
+        CommitInProgress c => Conflict(
+            $"Upload session {c.SessionId} is being committed right now, so this request changed nothing. Check the file with GET /ImageStore/<path>, or commit again: a second commit answers 200 once the file is there."),
+        BodyTooShort b => Invalid(
+            $"The body ended after {b.Received} bytes but {b.Range} names {b.Range.Length} bytes. Nothing of this chunk was kept; send it again with exactly the bytes of the range."),
+        BodyTooLong b => Invalid(
+            $"The body is longer than the {b.Range.Length} bytes that {b.Range} names. Nothing of this chunk was kept; send exactly the bytes of the range."),
+        Md5Mismatch => Invalid(
+            "The body does not match its Content-MD5: it was damaged on the way. Nothing of this chunk was kept; send it again."),
+        Busy b => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+            $"{(b.SessionId is { } id ? $"Upload session {id}" : $"'{b.Path}'")} kept changing under this request (many requests on it at once); nothing of this request was kept. Retry it."),
+        _ => new(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail, $"The server reached an outcome it has no answer for ({outcome.GetType().Name}); retry the request."),
+    };
+
+    private static FabricErrorResult Ended(SessionEnded e)
+    {
+        var r = e.Record;
+        return r.State switch
+        {
+            SessionState.Committed => Conflict(
+                $"Upload session {r.SessionId} was committed at {Iso(e.At)}: '{r.Path}' holds its file, and the session accepts nothing more. To upload again, start a new session with a new session-id."),
+            SessionState.Deleted => NotFound(
+                $"Upload session {r.SessionId} for '{r.Path}' was deleted at {Iso(e.At)} (DeleteUploadSession, or a delete of its path), and its chunks were discarded. " +
+                "It cannot be resumed or committed: start a new session with a new session-id and upload the file again."),
+            _ => NotFound(
+                $"Upload session {r.SessionId} for '{r.Path}' expired at {Iso(e.At)} ({Describe(e.At - r.Modified)} after its last chunk, at {Iso(r.Modified)}), and its chunks were discarded. " +
+                "It cannot be resumed or committed: start a new session with a new session-id and upload the file again."),
+        };
+    }
+
+    private static FabricErrorResult Held(PathHeld h)
+    {
+        var doing = h.Action switch
+        {
+            WriteAction.UploadFile => "Uploading this file",
+            WriteAction.Copy => "Copying onto it",
+            WriteAction.Delete => "Deleting it",
+            _ => "Starting a second session on it",
+        };
+        if (h.Holder is { } s)
+        {
+            return Conflict(
+                $"'{h.Path}' has an open upload session, {s.SessionId} (started {Iso(s.Created)}, last chunk {Iso(s.Modified)}). " +
+                $"{doing} would discard the chunks that session has received (only one writer per path: Blob Storage drops a file's uncommitted blocks whenever the file is written), so nothing was changed. " +
+                $"Resume it by sending the missing ranges (GET /ImageStore/{h.Path}/$/GetUploadSession) with session-id={s.SessionId} and commit it, " +
+                $"or end it with DELETE /ImageStore/$/DeleteUploadSession?session-id={s.SessionId}, then retry.");
+        }
+
+        return Conflict(
+            $"'{h.Path}' is being written right now by another request (an UploadFile, a Copy onto it or a Delete, until {Iso(h.Claim.Until ?? h.Claim.Claimed)} at the latest). " +
+            $"{doing} at the same time would discard or replace its bytes, so nothing was changed. Retry when it is done.");
+    }
+
+    private static FabricErrorResult Conflict(string message) => new(HttpStatusCode.Conflict, FabricErrorCodes.UploadSessionIdConflict, message);
+
+    private static FabricErrorResult NotFound(string message) => new(HttpStatusCode.NotFound, FabricErrorCodes.FileNotFound, message);
+
+    private static FabricErrorResult Invalid(string message) => new(HttpStatusCode.BadRequest, FabricErrorCodes.InvalidArgument, message);
+
+    private static string Describe(IReadOnlyList<ByteRange> ranges) =>
+        ranges.Count == 0 ? "none" : string.Join(", ", ranges.Take(20)) + (ranges.Count > 20 ? $" and {ranges.Count - 20} more" : "");
+
+    /// <summary>"30 minutes", "2 seconds", "1.5 hours": a duration as a person says it.</summary>
+    public static string Describe(TimeSpan span)
+    {
+        static string Unit(double value, string unit) =>
+            $"{value.ToString("0.##", CultureInfo.InvariantCulture)} {unit}{(value == 1 ? "" : "s")}";
+
+        return span.TotalMinutes < 1 ? Unit(span.TotalSeconds, "second")
+            : span.TotalHours < 2 ? Unit(span.TotalMinutes, "minute")
+            : span.TotalDays < 2 ? Unit(span.TotalHours, "hour")
+            : Unit(span.TotalDays, "day");
+    }
+
+    private static string Iso(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+}

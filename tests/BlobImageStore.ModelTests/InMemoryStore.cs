@@ -1,0 +1,378 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
+using BlobImageStore.Storage;
+
+namespace BlobImageStore.ModelTests;
+
+/// <summary>
+/// The storage ports in memory with Azure Blob Storage's documented semantics (not Azurite's):
+/// <list type="bullet">
+/// <item>Put Block List and Put Blob make the blob exactly the listed blocks / the body and discard every other
+/// uncommitted block of it; Delete Blob and Copy Blob (onto it) discard them too;</item>
+/// <item>re-staging a block ID replaces the block; a listed ID resolves to its uncommitted block first ("Latest");</item>
+/// <item>all block IDs of a blob have one length; at most 100,000 uncommitted and 50,000 committed blocks;</item>
+/// <item>a blob with only uncommitted blocks does not exist for readers (Get Properties 404, not listed);</item>
+/// <item>conditional writes with ETags: If-None-Match: * creates, If-Match changes or deletes.</item>
+/// </list>
+/// Every call first waits for its turn at the <see cref="Scheduler"/>, so a test decides the order of the storage calls
+/// of concurrent requests, and can stop a request between any two of them (a crash). <see cref="Calls"/> counts calls.
+/// </summary>
+public sealed class InMemoryStore(Scheduler? scheduler = null) :
+    IBlockStaging, ISessionRecords, IPathClaims, IFileWriter, IFileIndex, IFileRemoval, IFileCopy, ISessionStoreUsage
+{
+    public const int MaxUncommitted = 100_000;
+    public const int MaxCommitted = 50_000;
+
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    private readonly Dictionary<string, Blob> _blobs = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, (string Json, string ETag)> _meta = new(StringComparer.Ordinal);
+    private int _etag;
+
+    public int Calls { get; private set; }
+
+    /// <summary>Called after every change of a blob's committed content: (path, kind of write).</summary>
+    public Action<string, string>? OnFileWrite { get; set; }
+
+    /// <summary>Called when a session record changes: (before, after).</summary>
+    public Action<UploadSessionRecord?, UploadSessionRecord?>? OnRecordChange { get; set; }
+
+    public byte[]? Content(string path) => _blobs.TryGetValue(path, out var b) && b.Exists ? b.Content() : null;
+
+    public IEnumerable<string> Files => _blobs.Where(b => b.Value.Exists).Select(b => b.Key);
+
+    public IEnumerable<UploadSessionRecord> Records => _meta.Where(m => m.Key.StartsWith("sessions/", StringComparison.Ordinal))
+        .Select(m => JsonSerializer.Deserialize<UploadSessionRecord>(m.Value.Json, Json)!);
+
+    public PathClaim? ClaimOf(string path) => _meta.TryGetValue(ClaimNames.For(StorePath.Parse(path)), out var c) ? JsonSerializer.Deserialize<PathClaim>(c.Json, Json) : null;
+
+    /// <summary>Without the scheduler: for set-up and checks.</summary>
+    public void PutDirect(string path, byte[] content) => BlobAt(path).Put(content);
+
+    public byte[]? BlockBytes(string path, string id) => _blobs.TryGetValue(path, out var b) ? b.Data(id) : null;
+
+    public IReadOnlyList<StagedBlock> BlocksDirect(string path) => _blobs.TryGetValue(path, out var b) ? b.List() : [];
+
+    // ---- IBlockStaging ----
+
+    public async Task<IReadOnlyList<StagedBlock>> GetBlocksAsync(StorePath path, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        return _blobs.TryGetValue(path.Value, out var b) ? b.List() : [];
+    }
+
+    public async Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
+    {
+        var copy = content.ToArray();
+        await StepAsync(cancellationToken);
+        if (!MD5.HashData(copy).AsSpan().SequenceEqual(md5))
+        {
+            throw new InvalidOperationException("Md5Mismatch (400)");
+        }
+
+        BlobAt(path.Value).Stage(blockId, copy);
+    }
+
+    public async Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        if (!BlobAt(path.Value).Commit(blockIds))
+        {
+            return false;
+        }
+
+        OnFileWrite?.Invoke(path.Value, "session-commit");
+        return true;
+    }
+
+    // ---- IFileWriter, IFileIndex, IFileRemoval, IFileCopy ----
+
+    public async Task PutAsync(StorePath path, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
+    {
+        var copy = content.ToArray();
+        await StepAsync(cancellationToken);
+        BlobAt(path.Value).Put(copy);
+        OnFileWrite?.Invoke(path.Value, "put");
+    }
+
+    public async Task<bool> CommitAsync(StorePath path, IReadOnlyList<string> blockIds, byte[] md5, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        if (!BlobAt(path.Value).Commit(blockIds))
+        {
+            return false;
+        }
+
+        OnFileWrite?.Invoke(path.Value, "file-commit");
+        return true;
+    }
+
+    public async Task<StoredFile?> GetAsync(StorePath path, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        return _blobs.TryGetValue(path.Value, out var b) && b.Exists ? new StoredFile(path.Value, b.Content().Length, DateTimeOffset.UnixEpoch, b.ETag) : null;
+    }
+
+    public Task<ContentPage> ListPageAsync(string prefix, string? continuation, int pageSize, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+    public IAsyncEnumerable<StoredFile> ListAllAsync(string prefix, CancellationToken cancellationToken) =>
+        new Listing<StoredFile>(async () =>
+        {
+            await StepAsync(cancellationToken);
+            return _blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal) && b.Value.Exists).OrderBy(b => b.Key, StringComparer.Ordinal)
+                .Select(b => new StoredFile(b.Key, b.Value.Content().Length, DateTimeOffset.UnixEpoch, b.Value.ETag)).ToList();
+        });
+
+    public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        var existed = _blobs.TryGetValue(name, out var b) && b.Exists;
+        _blobs.Remove(name); // On Azure, deleting a blob drops its uncommitted blocks too.
+        if (existed)
+        {
+            OnFileWrite?.Invoke(name, "delete");
+        }
+
+        return existed;
+    }
+
+    public async Task<bool> CopyAsync(string source, StorePath destination, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        if (Content(source) is not { } bytes)
+        {
+            return false;
+        }
+
+        BlobAt(destination.Value).Put(bytes);
+        OnFileWrite?.Invoke(destination.Value, "copy");
+        return true;
+    }
+
+    public async Task<SessionStoreUsage> MeasureAsync(CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        var open = Records.Where(r => SessionMachine.IsOpen(r.State)).ToList();
+        return new SessionStoreUsage(_meta.Count, _meta.Sum(m => m.Value.Json.Length), open.Count, open.Sum(r => r.ReceivedBytes));
+    }
+
+    // ---- ISessionRecords ----
+
+    public async Task<Versioned<UploadSessionRecord>?> GetAsync(Guid sessionId, CancellationToken cancellationToken) =>
+        await ReadAsync<UploadSessionRecord>(SessionName(sessionId), cancellationToken);
+
+    public Task<string?> TryCreateAsync(UploadSessionRecord record, CancellationToken cancellationToken) =>
+        WriteAsync(SessionName(record.SessionId), record, null, cancellationToken);
+
+    public Task<string?> TryReplaceAsync(UploadSessionRecord record, string version, CancellationToken cancellationToken) =>
+        WriteAsync(SessionName(record.SessionId), record, version, cancellationToken);
+
+    public Task<bool> TryDeleteAsync(Guid sessionId, string version, CancellationToken cancellationToken) =>
+        DeleteMetaAsync(SessionName(sessionId), version, cancellationToken);
+
+    public IAsyncEnumerable<SessionRecordEntry> ListAsync(CancellationToken cancellationToken) =>
+        new Listing<SessionRecordEntry>(async () =>
+        {
+            await StepAsync(cancellationToken);
+            return Records.Select(r => new SessionRecordEntry(r.SessionId, r.State, null, r.ReceivedBytes)).ToList();
+        });
+
+    // ---- IPathClaims ----
+
+    async Task<Versioned<PathClaim>?> IPathClaims.GetAsync(StorePath path, CancellationToken cancellationToken) =>
+        await ReadAsync<PathClaim>(ClaimNames.For(path), cancellationToken);
+
+    public Task<string?> TryCreateAsync(PathClaim claim, CancellationToken cancellationToken) =>
+        WriteAsync(ClaimNames.For(StorePath.Parse(claim.Path)), claim, null, cancellationToken);
+
+    public Task<string?> TryReplaceAsync(PathClaim claim, string version, CancellationToken cancellationToken) =>
+        WriteAsync(ClaimNames.For(StorePath.Parse(claim.Path)), claim, version, cancellationToken);
+
+    public Task<bool> TryDeleteAsync(StorePath path, string version, CancellationToken cancellationToken) =>
+        DeleteMetaAsync(ClaimNames.For(path), version, cancellationToken);
+
+    public IAsyncEnumerable<Versioned<PathClaim>> ListAsync(StorePath? path, CancellationToken cancellationToken) =>
+        new Listing<Versioned<PathClaim>>(async () =>
+        {
+            var found = new List<Versioned<PathClaim>>();
+            if (path is not null && await ((IPathClaims)this).GetAsync(path, cancellationToken) is { } own)
+            {
+                found.Add(own);
+            }
+
+            await StepAsync(cancellationToken);
+            var prefix = ClaimNames.Below(path);
+            foreach (var (name, value) in _meta.Where(m => m.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                Calls++; // one read per claim found, as the adapter does
+                var claim = JsonSerializer.Deserialize<PathClaim>(value.Json, Json)!;
+                if (path is null || (claim.Path != path.Value && ClaimNames.IsAtOrBelow(claim.Path, path)))
+                {
+                    found.Add(new(claim, value.ETag));
+                }
+            }
+
+            return found;
+        });
+
+    // ---- internals ----
+
+    private static string SessionName(Guid id) => $"sessions/{id:D}.json";
+
+    private Blob BlobAt(string path) => _blobs.TryGetValue(path, out var b) ? b : _blobs[path] = new Blob(this);
+
+    private string NextETag() => $"\"0x{++_etag:X}\"";
+
+    private async Task StepAsync(CancellationToken cancellationToken)
+    {
+        if (scheduler is not null)
+        {
+            await scheduler.StepAsync();
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        Calls++;
+    }
+
+    private async Task<Versioned<T>?> ReadAsync<T>(string name, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        return _meta.TryGetValue(name, out var v) ? new Versioned<T>(JsonSerializer.Deserialize<T>(v.Json, Json)!, v.ETag) : null;
+    }
+
+    private async Task<string?> WriteAsync<T>(string name, T value, string? version, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        var exists = _meta.TryGetValue(name, out var current);
+        if (version is null ? exists : !exists || current.ETag != version)
+        {
+            return null;
+        }
+
+        var etag = NextETag();
+        _meta[name] = (JsonSerializer.Serialize(value, Json), etag);
+        if (value is UploadSessionRecord record)
+        {
+            OnRecordChange?.Invoke(exists ? JsonSerializer.Deserialize<UploadSessionRecord>(current.Json, Json) : null, record);
+        }
+
+        return etag;
+    }
+
+    private async Task<bool> DeleteMetaAsync(string name, string version, CancellationToken cancellationToken)
+    {
+        await StepAsync(cancellationToken);
+        if (!_meta.TryGetValue(name, out var current) || current.ETag != version)
+        {
+            return false;
+        }
+
+        _meta.Remove(name);
+        if (name.StartsWith("sessions/", StringComparison.Ordinal))
+        {
+            OnRecordChange?.Invoke(JsonSerializer.Deserialize<UploadSessionRecord>(current.Json, Json), null);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A listing that reads at its first MoveNext, through a Task (not a compiler async iterator, whose continuations may
+    /// hop to the thread pool): the scheduler's request keeps running on the test's thread.
+    /// </summary>
+    private sealed class Listing<T>(Func<Task<List<T>>> load) : IAsyncEnumerable<T>
+    {
+        public IAsyncEnumerator<T> GetAsyncEnumerator(CancellationToken cancellationToken = default) => new Enumerator(load);
+
+        private sealed class Enumerator(Func<Task<List<T>>> load) : IAsyncEnumerator<T>
+        {
+            private List<T>? _items;
+            private int _index = -1;
+
+            public T Current => _items![_index];
+
+            public ValueTask<bool> MoveNextAsync() =>
+                _items is null ? new ValueTask<bool>(LoadAsync()) : new ValueTask<bool>(++_index < _items.Count);
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+            private async Task<bool> LoadAsync()
+            {
+                _items = await load();
+                return ++_index < _items.Count;
+            }
+        }
+    }
+
+    private sealed class Blob(InMemoryStore store)
+    {
+        private readonly Dictionary<string, byte[]> _uncommitted = new(StringComparer.Ordinal);
+        private List<(string Id, byte[] Data)> _committed = [];
+
+        public bool Exists { get; private set; }
+
+        public string ETag { get; private set; } = "";
+
+        public byte[] Content() => _committed.SelectMany(b => b.Data).ToArray();
+
+        public byte[]? Data(string id) => _uncommitted.TryGetValue(id, out var d) ? d : _committed.FirstOrDefault(c => c.Id == id).Data;
+
+        public IReadOnlyList<StagedBlock> List() =>
+            _committed.Where(b => b.Id.Length > 0).Select(b => new StagedBlock(b.Id, b.Data.Length, true))
+                .Concat(_uncommitted.Select(b => new StagedBlock(b.Key, b.Value.Length, false))).ToList();
+
+        public void Stage(string id, byte[] data)
+        {
+            // A blob written by Put Blob or Copy Blob has no block IDs (Get Block List shows none), so any length may start.
+            var length = _uncommitted.Keys.Concat(_committed.Select(c => c.Id)).Where(k => k.Length > 0).Select(k => k.Length).FirstOrDefault(id.Length);
+            if (length != id.Length)
+            {
+                throw new InvalidOperationException($"InvalidBlobOrBlock (400): block ID length {id.Length}, the blob's are {length}");
+            }
+
+            if (!_uncommitted.ContainsKey(id) && _uncommitted.Count >= MaxUncommitted)
+            {
+                throw new InvalidOperationException("BlockCountExceedsLimit (409)");
+            }
+
+            _uncommitted[id] = data;
+        }
+
+        public bool Commit(IReadOnlyList<string> ids)
+        {
+            if (ids.Count > MaxCommitted)
+            {
+                throw new InvalidOperationException("BlockListTooLong (400)");
+            }
+
+            var committed = _committed.Where(c => c.Id.Length > 0).GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First().Data);
+            var list = new List<(string, byte[])>();
+            foreach (var id in ids)
+            {
+                if (_uncommitted.TryGetValue(id, out var data) || committed.TryGetValue(id, out data))
+                {
+                    list.Add((id, data));
+                }
+                else
+                {
+                    return false; // InvalidBlockList: nothing changes
+                }
+            }
+
+            _committed = list;
+            _uncommitted.Clear();
+            Exists = true;
+            ETag = store.NextETag();
+            return true;
+        }
+
+        public void Put(byte[] content)
+        {
+            _committed = [("", content)];
+            _uncommitted.Clear();
+            Exists = true;
+            ETag = store.NextETag();
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using CsCheck;
+
+namespace BlobImageStore.ModelTests;
+
+/// <summary>
+/// One named property per invariant of issue #10. Each runs random schedules (<see cref="Schedule"/>: 1-6 requests on
+/// 1-3 instances, started at once and interleaved storage call by storage call, with up to two crashes and one clock
+/// jump past the session expiry) through <see cref="Model"/>, which checks every invariant after every storage call; a
+/// property fails on a violation of its own invariant, and CsCheck shrinks the schedule to a minimal one and prints it.
+/// Together they run <see cref="Total"/> schedules. More: <c>MODEL_SCHEDULES=100000 dotnet test tests/BlobImageStore.ModelTests</c>.
+/// </summary>
+public class InvariantTests
+{
+    public const int PerInvariant = 1_500;
+    public const int Total = PerInvariant * 7;
+
+    private static readonly int Iterations =
+        int.TryParse(Environment.GetEnvironmentVariable("MODEL_SCHEDULES"), out var n) ? Math.Max(1, n / 7) : PerInvariant;
+
+    private static Gen<Op> ChunkOps(Gen<Body> bodies) =>
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, World.Pieces.Length - 1], bodies, Gen.Int[0, 2])
+            .Select(t => (Op)new Chunk(t.Item1, t.Item2, t.Item3) { Instance = t.Item4 });
+
+    private static readonly Gen<Body> AnyBody = Gen.Enum<Body>();
+
+    private static Gen<Op> Others(params Gen<Op>[] extra) => Gen.OneOf([
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2]).Select(t => (Op)new Commit(t.Item1) { Instance = t.Item2 }),
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2]).Select(t => (Op)new DeleteSession(t.Item1) { Instance = t.Item2 }),
+        .. extra]);
+
+    private static readonly Gen<Op> Writers = Gen.OneOf(
+        Gen.Int[0, 2].Select(i => (Op)new UploadFileOp { Instance = i }),
+        Gen.Int[0, 2].Select(i => (Op)new CopyOp { Instance = i }),
+        Gen.Int[0, 2].Select(i => (Op)new DeleteContentOp { Instance = i }),
+        Gen.Int[0, 2].Select(i => (Op)new CleanupOp { Instance = i }));
+
+    private static Gen<Schedule> Schedules(Gen<Op> ops, bool crashes = true, bool jumps = true) =>
+        Gen.Select(
+            ops.Array[1, 6],
+            Gen.Int[0, 7].Array[8, 40],
+            crashes ? Gen.Int[0, 60].Array[0, 2] : Gen.Const(Array.Empty<int>()),
+            jumps ? Gen.Int[0, 60].Array[0, 1] : Gen.Const(Array.Empty<int>()))
+        .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4));
+
+    private static readonly Gen<Op> Everything = Gen.Frequency((5, ChunkOps(AnyBody)), (2, Others()), (2, Writers));
+
+    [Fact]
+    public void Acknowledged_is_final() => Check(Invariant.AcknowledgedIsFinal, Schedules(Everything));
+
+    [Fact]
+    public void A_refused_request_changes_nothing() =>
+        Check(Invariant.RefusedChangesNothing, Schedules(Gen.Frequency((6, ChunkOps(AnyBody)), (1, Others()))));
+
+    [Fact]
+    public void Resends_are_verified() =>
+        Check(Invariant.ResendsAreVerified, Schedules(ChunkOps(Gen.OneOf(Gen.Const(Body.Good), Gen.Const(Body.GoodNoMd5), Gen.Const(Body.Other))), jumps: false));
+
+    [Fact]
+    public void One_write_authority_per_path() =>
+        Check(Invariant.OneWriteAuthority, Schedules(Gen.Frequency((3, ChunkOps(AnyBody)), (2, Others()), (4, Writers))));
+
+    [Fact]
+    public void No_phantom_files() => Check(Invariant.NoPhantomFiles, Schedules(Everything));
+
+    [Fact]
+    public void Ended_means_ended() =>
+        Check(Invariant.EndedMeansEnded, Schedules(Gen.Frequency((4, ChunkOps(AnyBody)), (3, Others()), (1, Writers))));
+
+    [Fact]
+    public void Every_race_ends_well() => Check(Invariant.EveryRaceEndsWell, Schedules(Everything));
+
+    private static void Check(Invariant invariant, Gen<Schedule> schedules) =>
+        schedules.Sample(
+            schedule =>
+            {
+                var violations = Model.Run(schedule).Where(v => v.Invariant == invariant).ToList();
+                if (violations.Count > 0)
+                {
+                    throw new Xunit.Sdk.XunitException($"{violations[0]}\nschedule: {schedule}");
+                }
+            },
+            iter: Iterations,
+            threads: 1,
+            print: s => s.ToString());
+}

@@ -1,0 +1,289 @@
+using BlobImageStore.Content;
+using BlobImageStore.Sessions;
+
+namespace BlobImageStore.ModelTests;
+
+/// <summary>The invariants of issue #10, numbered as there.</summary>
+public enum Invariant
+{
+    AcknowledgedIsFinal = 1,
+    RefusedChangesNothing = 2,
+    ResendsAreVerified = 3,
+    OneWriteAuthority = 4,
+    NoPhantomFiles = 5,
+    EndedMeansEnded = 6,
+    EveryRaceEndsWell = 7,
+}
+
+public sealed record Violation(Invariant Invariant, string What)
+{
+    public override string ToString() => $"{Invariant}: {What}";
+}
+
+/// <summary>
+/// Runs one <see cref="Schedule"/> on a fresh <see cref="World"/> and checks, after every storage call and at the end,
+/// what the clients were told against what storage holds. A simple model: the acknowledged chunks (session, range,
+/// bytes, step), the step each session ended at, and the results of all requests.
+/// </summary>
+public static class Model
+{
+    private const int MaxSteps = 5_000;
+
+    public static List<Violation> Run(Schedule schedule)
+    {
+        var world = new World();
+        var violations = new List<Violation>();
+        var results = new Result?[schedule.Ops.Length];
+        var tasks = new Task<Outcome>?[schedule.Ops.Length];
+        var started = new int[schedule.Ops.Length];
+        var acked = new List<(int Session, ByteRange Range, byte[] Bytes, int Step)>();
+        var endedAt = new Dictionary<Guid, int>();
+        var crashed = new HashSet<int>();
+        var jumpedAt = -1;
+        var step = 0;
+
+        world.Store.OnRecordChange = (before, after) =>
+        {
+            if (before is not null && SessionMachine.IsTombstone(before.State) && (after is null || !SessionMachine.IsTombstone(after.State)))
+            {
+                violations.Add(new(Invariant.EndedMeansEnded, $"step {step}: session {Name(world, before.SessionId)} went from {before.State} to {after?.State.ToString() ?? "nothing"}"));
+            }
+
+            if (after is not null && SessionMachine.IsTombstone(after.State) && !endedAt.ContainsKey(after.SessionId))
+            {
+                endedAt[after.SessionId] = step;
+            }
+        };
+        world.Store.OnFileWrite = (path, kind) => CheckWrite(world, path, kind, step, violations);
+
+        for (var i = 0; i < schedule.Ops.Length; i++)
+        {
+            var op = schedule.Ops[i];
+            tasks[i] = world.Scheduler.Start(i + 1, () => Execute(world, op));
+            Complete(i);
+        }
+
+        for (; step < MaxSteps; step++)
+        {
+            var waiting = world.Scheduler.Waiting.OrderBy(w => w).ToList();
+            if (waiting.Count == 0)
+            {
+                break;
+            }
+
+            var id = waiting[schedule.Choices[step % schedule.Choices.Length] % waiting.Count];
+            if (schedule.Crashes.Contains(step))
+            {
+                world.Scheduler.Crash(id);
+                crashed.Add(id - 1);
+                results[id - 1] = new Result(schedule.Ops[id - 1], null, null, true, started[id - 1], step);
+                continue;
+            }
+
+            if (schedule.Jumps.Contains(step) && jumpedAt < 0)
+            {
+                world.Clock.Advance(World.Jump);
+                jumpedAt = step;
+            }
+
+            world.Scheduler.Resume(id);
+            Complete(id - 1);
+            if (!tasks[id - 1]!.IsCompleted && !world.Scheduler.Waiting.Contains(id))
+            {
+                violations.Add(new(Invariant.EveryRaceEndsWell, $"request #{id} left the scheduler (a thread hop): the model cannot interleave it"));
+                return violations;
+            }
+        }
+
+        if (step >= MaxSteps)
+        {
+            violations.Add(new(Invariant.EveryRaceEndsWell, $"no end after {MaxSteps} storage calls (livelock)"));
+            return violations;
+        }
+
+        Final(world, schedule, results, acked, crashed.Count > 0, violations);
+        return violations;
+
+        void Complete(int i)
+        {
+            if (results[i] is not null || tasks[i] is not { IsCompleted: true } task)
+            {
+                return;
+            }
+
+            var op = schedule.Ops[i];
+            var result = task.IsCompletedSuccessfully
+                ? new Result(op, task.Result, null, false, started[i], step)
+                : new Result(op, null, task.Exception?.GetBaseException(), false, started[i], step);
+            results[i] = result;
+            OnCompleted(world, result, acked, endedAt, jumpedAt, violations);
+        }
+    }
+
+    private static async Task<Outcome> Execute(World world, Op op)
+    {
+        var instance = world.Instances[op.Instance];
+        var success = new WriteClaimed(default);
+        switch (op)
+        {
+            case Chunk c:
+                var (body, md5, _) = world.ChunkBody(c);
+                var range = World.Pieces[c.Piece];
+                var request = new ChunkRequest(World.Path, world.Sessions[c.Session], new ContentRange(range.First, range.Last, World.FileSize),
+                    c.Body == Body.Cut ? null : body.Length, md5, null, World.ChunkTimeout);
+                return await instance.Sessions.UploadChunkAsync(request, new MemoryStream(body), CancellationToken.None);
+            case Commit c:
+                return await instance.Sessions.CommitAsync(world.Sessions[c.Session], null, CancellationToken.None);
+            case DeleteSession d:
+                return await instance.Sessions.DeleteAsync(world.Sessions[d.Session], null, CancellationToken.None);
+            case UploadFileOp:
+                return await instance.Writes.RunAsync(World.Path, WriteAction.UploadFile,
+                    async (lease, ct) => await instance.Uploads.UploadAsync(World.Path, new MemoryStream(World.UploadBytes), World.UploadBytes.Length, null, lease, ct),
+                    CancellationToken.None) ?? success;
+            case CopyOp:
+                return (await instance.Copies.CopyAsync(new CopyRequest(World.Source, World.Path, [], false), CancellationToken.None)).Refusal ?? success;
+            case DeleteContentOp:
+                return (await instance.Removal.DeleteAsync(World.Path, CancellationToken.None)).Refusal ?? success;
+            default:
+                var report = await instance.Cleanup.RunAsync(CancellationToken.None);
+                return report.Failures == 0 ? success : new Busy(null, $"cleanup: {report.Failures} failures");
+        }
+    }
+
+    private static void OnCompleted(World world, Result result, List<(int, ByteRange, byte[], int)> acked,
+        Dictionary<Guid, int> endedAt, int jumpedAt, List<Violation> violations)
+    {
+        if (result.Error is { } error)
+        {
+            // A request stalled past a clock jump (longer than its lease) loses its lease or deadline: its answer is a
+            // timeout (504) or "lost its hold on the path, retry" (503), and nothing of it counts. Anything else is a failure.
+            var stalled = jumpedAt >= result.Started && jumpedAt <= result.Ended;
+            if (!(stalled && error is OperationCanceledException or Errors.FabricException { Code: Errors.FabricErrorCodes.ServiceTooBusy }))
+            {
+                violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} failed with {error.GetType().Name}: {error.Message}"));
+            }
+
+            return;
+        }
+
+        if (result.Outcome is Busy busy)
+        {
+            violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} answered 503 ({busy})"));
+        }
+
+        if (result.Op is Chunk chunk && result.Outcome!.Succeeded)
+        {
+            var range = World.Pieces[chunk.Piece];
+            var sent = world.ChunkBody(chunk).Body;
+            var session = world.Sessions[chunk.Session];
+            foreach (var (s, r, bytes, at) in acked)
+            {
+                if (s == chunk.Session && r == range && !bytes.SequenceEqual(sent) && at < result.Started)
+                {
+                    violations.Add(new(Invariant.ResendsAreVerified, $"{chunk} answered {result.Outcome} but bytes {r} were acknowledged with other bytes at step {at}"));
+                }
+            }
+
+            if (endedAt.TryGetValue(session, out var ended) && ended < result.Started)
+            {
+                violations.Add(new(Invariant.EndedMeansEnded, $"{chunk} answered {result.Outcome} though its session ended at step {ended}"));
+            }
+
+            acked.Add((chunk.Session, range, sent, result.Ended));
+        }
+
+        if (result.Op is Commit commit && result.Outcome is SessionCommitted { Already: false })
+        {
+            var file = world.Store.Content(World.Path.Value);
+            foreach (var (s, r, bytes, _) in acked.Where(a => a.Item1 == commit.Session))
+            {
+                if (file is null || file.Length != World.FileSize || !file.AsSpan((int)r.First, (int)r.Length).SequenceEqual(bytes))
+                {
+                    violations.Add(new(Invariant.AcknowledgedIsFinal, $"{commit} answered 200 but the file does not hold the acknowledged bytes {r}"));
+                }
+            }
+        }
+    }
+
+    private static void CheckWrite(World world, string path, string kind, int step, List<Violation> violations)
+    {
+        var claim = world.Store.ClaimOf(path);
+        var holder = claim is { Kind: ClaimKind.Session } c ? world.Store.Records.FirstOrDefault(r => r.SessionId == c.Holder) : null;
+        var allowed = kind == "session-commit"
+            ? holder is { State: SessionState.Committing }
+            : claim is { Kind: ClaimKind.Write };
+        if (!allowed)
+        {
+            violations.Add(new(Invariant.OneWriteAuthority, $"step {step}: a {kind} of {path} while its claim is {claim?.ToString() ?? "absent"} (holder {holder?.State.ToString() ?? "-"})"));
+        }
+
+        if (world.Store.Content(path) is { } content
+            && !(content.Length == World.FileSize || content.SequenceEqual(World.UploadBytes) || content.SequenceEqual(World.SourceBytes)))
+        {
+            violations.Add(new(Invariant.NoPhantomFiles, $"step {step}: {path} became a {content.Length}-byte file that no commit, upload or copy meant"));
+        }
+    }
+
+    private static void Final(World world, Schedule schedule, Result?[] results, List<(int Session, ByteRange Range, byte[] Bytes, int Step)> acked, bool anyCrash, List<Violation> violations)
+    {
+        var now = world.Clock.GetUtcNow();
+        var machine = world.Instances[0].Machine;
+        foreach (var name in world.Store.Files)
+        {
+            if (name != World.Path.Value && name != World.Source.Value)
+            {
+                violations.Add(new(Invariant.NoPhantomFiles, $"a file appeared at {name}"));
+            }
+        }
+
+        for (var s = 0; s < world.Sessions.Length; s++)
+        {
+            var record = world.Store.Records.FirstOrDefault(r => r.SessionId == world.Sessions[s]);
+            if (record is null || !machine.IsLive(record, now))
+            {
+                continue;
+            }
+
+            var blocks = world.Store.BlocksDirect(World.Path.Value);
+            var view = ChunkView.From(blocks, record.Key, record.FileSize);
+            foreach (var (_, range, bytes, step) in acked.Where(a => a.Session == s))
+            {
+                var chunk = view.Counted.FirstOrDefault(c => c.Range == range);
+                var held = chunk?.BlockIds.SelectMany(id => world.Store.BlockBytes(World.Path.Value, id) ?? []).ToArray();
+                if (held is null || !held.SequenceEqual(bytes))
+                {
+                    // The one documented exception: a request cut off (crash) after staging other bytes for the same range
+                    // leaves two copies the server cannot tell apart; it then commits neither (never the wrong one).
+                    if (anyCrash && view.Conflicted.Any(c => c.Range.Overlaps(range)))
+                    {
+                        continue;
+                    }
+
+                    violations.Add(new(Invariant.AcknowledgedIsFinal, $"session {s}: bytes {range} acknowledged at step {step} are {(held is null ? "not counted any more" : "other bytes now")}"));
+                }
+            }
+
+            foreach (var counted in view.Counted)
+            {
+                var senders = results.Where(r => r is { Op: Chunk c } && c.Session == s && World.Pieces[c.Piece] == counted.Range
+                    && ChunkDigest.Of(world.ChunkBody(c).Body) == counted.Digest).ToList();
+                if (senders.Count > 0 && senders.All(r => r!.Outcome is { Succeeded: false }))
+                {
+                    violations.Add(new(Invariant.RefusedChangesNothing, $"session {s}: bytes {counted.Range} count, but every request that sent them was refused ({string.Join(", ", senders.Select(r => r!.Outcome))})"));
+                }
+            }
+        }
+
+        // Every session can still be ended: a delete on any instance answers 200.
+        for (var s = 0; s < world.Sessions.Length; s++)
+        {
+            var deleted = world.Instances[2].Sessions.DeleteAsync(world.Sessions[s], null, CancellationToken.None);
+            if (!deleted.IsCompletedSuccessfully || deleted.Result is not SessionDeleted)
+            {
+                violations.Add(new(Invariant.EveryRaceEndsWell, $"session {s} cannot be deleted at the end: {(deleted.IsCompletedSuccessfully ? deleted.Result : deleted.Exception?.GetBaseException().Message)}"));
+            }
+        }
+    }
+
+    private static string Name(World world, Guid id) => Array.IndexOf(world.Sessions, id).ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
