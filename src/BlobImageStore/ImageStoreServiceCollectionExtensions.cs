@@ -1,6 +1,7 @@
 using BlobImageStore.Content;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
+using BlobImageStore.Security;
 using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -83,6 +84,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetImageStoreFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
+        services.AddImageStoreSecurity(configuration); // ImageStore:Security and :Limits, checked in ImageStoreEndpoint
         services.AddSingleton<ImageStoreEndpoint>();
         return services;
     }
