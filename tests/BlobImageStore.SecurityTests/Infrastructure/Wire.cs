@@ -20,7 +20,7 @@ public sealed record Answer(HttpStatusCode Status, string? Code, string Body, Ht
     {
         var body = await response.Content.ReadAsStringAsync();
         string? code = null;
-        if (!response.IsSuccessStatusCode)
+        if (!response.IsSuccessStatusCode && body.Length > 0) // bare-status answers (S10) have no body
         {
             using var json = JsonDocument.Parse(body);
             var error = json.RootElement.GetProperty("Error");
