@@ -16,6 +16,13 @@ public sealed record Answer(HttpStatusCode Status, string? Code, string Body, Ht
         return this;
     }
 
+    /// <summary>Asserts a success (200, or 204 for an empty listing).</summary>
+    public Answer IsSuccess()
+    {
+        Assert.True((int)Status is >= 200 and < 300, $"Expected a success, got {(int)Status} {Code}: {Body}");
+        return this;
+    }
+
     public static async Task<Answer> ReadAsync(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
