@@ -65,7 +65,7 @@ public sealed class AppSettingsContractTests
 
     private static JsonElement Site => CompiledMain.Single("Microsoft.Web/sites");
 
-    private static IReadOnlyList<(string Name, string Value)> AppSettings() =>
+    internal static IReadOnlyList<(string Name, string Value)> AppSettings() =>
         Site.At("properties.siteConfig.appSettings").EnumerateArray()
             .Select(s => (s.GetProperty("name").GetString()!, s.GetProperty("value").ToString()))
             .ToList();
@@ -85,7 +85,8 @@ public sealed class AppSettingsContractTests
     [Fact]
     public void Every_setting_the_template_sets_is_read_by_the_app_or_the_host()
     {
-        var known = OptionSettings().Concat(StorageIdentitySettings).Concat(HostSettings).ToHashSet(StringComparer.Ordinal);
+        var known = OptionSettings().Concat(StorageIdentitySettings).Concat(HostSettings)
+            .Concat(SecuritySettingsContractTests.SecuritySettings()).ToHashSet(StringComparer.Ordinal);
 
         Assert.All(AppSettings(), s => Assert.True(known.Contains(s.Name), $"'{s.Name}' is read by neither the app nor the host"));
     }

@@ -29,6 +29,7 @@ public static class ImageStoreSecurityExtensions
     {
         services.AddOptions<ImageStoreSecurityOptions>()
             .Bind(configuration.GetSection(ImageStoreSecurityOptions.SectionName))
+            .PostConfigure(o => o.IgnoreEmptyEntries())
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ImageStoreSecurityOptions>, ImageStoreSecurityOptionsValidator>();
         services.AddOptions<ImageStoreLimitsOptions>()

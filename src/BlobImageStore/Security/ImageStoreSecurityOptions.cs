@@ -44,6 +44,29 @@ public sealed class ImageStoreSecurityOptions
     /// </summary>
     public string? ForwardedClientCertificateHeader { get; set; }
 
+    /// <summary>
+    /// Forgets entries that hold nothing (deployment templates set every setting name and leave the other modes' values
+    /// empty): an <c>AzureActiveDirectory</c> section whose TenantId, ClusterApplication and ClientApplication are all
+    /// empty, a common-name entry with neither name nor issuer, a thumbprint entry without a thumbprint. A partly filled
+    /// entry stays and is refused by the validator.
+    /// </summary>
+    public void IgnoreEmptyEntries()
+    {
+        if (AzureActiveDirectory is { } aad && string.IsNullOrWhiteSpace(aad.TenantId)
+            && string.IsNullOrWhiteSpace(aad.ClusterApplication) && string.IsNullOrWhiteSpace(aad.ClientApplication))
+        {
+            AzureActiveDirectory = null;
+        }
+
+        ClientCertificateCommonNames.RemoveAll(c =>
+            string.IsNullOrWhiteSpace(c.CertificateCommonName) && string.IsNullOrWhiteSpace(c.CertificateIssuerThumbprint));
+        ClientCertificateThumbprints.RemoveAll(t => string.IsNullOrWhiteSpace(t.CertificateThumbprint));
+        if (string.IsNullOrWhiteSpace(ForwardedClientCertificateHeader))
+        {
+            ForwardedClientCertificateHeader = null;
+        }
+    }
+
     /// <summary>True when some kind of client authentication (certificates or Entra ID) is configured.</summary>
     public bool IsConfigured =>
         ClientCertificateThumbprints.Count > 0 || ClientCertificateCommonNames.Count > 0 || AzureActiveDirectory is not null;
