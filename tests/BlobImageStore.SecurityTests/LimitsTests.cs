@@ -34,7 +34,7 @@ public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<Li
     [Fact]
     public async Task A_caller_over_its_concurrent_uploads_gets_503_with_retry_after_and_other_requests_go_on()
     {
-        await using var server = await fixture.StartServerAsync(("MaxConcurrentUploadsPerCaller", "1"), ("RetryAfterSeconds", "7"));
+        await using var server = await fixture.StartServerAsync(("MaxConcurrentUploadsPerCaller", "1"), ("UploadQueueLimitPerCaller", "0"), ("RetryAfterSeconds", "7"));
         using var client = new HttpClient { BaseAddress = server.Address };
         await using (var held = await HeldRequest.StartAsync(server.Address, "PUT", "/ImageStore/limits/held.bin?api-version=6.0"))
         {

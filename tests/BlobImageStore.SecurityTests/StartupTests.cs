@@ -6,20 +6,23 @@ using BlobImageStore.Server.Hosting;
 
 namespace BlobImageStore.SecurityTests;
 
+public sealed class StartupAzuriteFixture : IAsyncLifetime
+{
+    public TestAzurite Azurite { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Azurite = await TestAzurite.StartAsync("sec-start", inMemory: true);
+
+    public async Task DisposeAsync() => await Azurite.DisposeAsync();
+}
+
 /// <summary>Anonymous access only where it is safe: what the server does at start for each way of choosing its addresses.</summary>
-public sealed class StartupTests : IAsyncLifetime
+public sealed class StartupTests(StartupAzuriteFixture fixture) : IClassFixture<StartupAzuriteFixture>
 {
     private static readonly TimeSpan ExitLimit = TimeSpan.FromSeconds(60);
 
-    private TestAzurite _azurite = null!;
-
-    public async Task InitializeAsync() => _azurite = await TestAzurite.StartAsync("sec-start", inMemory: true);
-
-    public async Task DisposeAsync() => await _azurite.DisposeAsync();
-
     private Dictionary<string, string> Settings(params (string Key, string Value)[] more)
     {
-        var settings = new Dictionary<string, string> { ["ImageStore__Storage"] = _azurite.ConnectionString };
+        var settings = new Dictionary<string, string> { ["ImageStore__Storage"] = fixture.Azurite.ConnectionString };
         foreach (var (key, value) in more)
         {
             settings[key] = value;

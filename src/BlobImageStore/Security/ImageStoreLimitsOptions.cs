@@ -28,9 +28,13 @@ public sealed class ImageStoreLimitsOptions
     [Range(0, 100_000)]
     public int RequestQueueLimit { get; set; } = 128;
 
-    /// <summary>UploadChunk and UploadFile requests one caller may have running at once; more are answered 503.</summary>
+    /// <summary>UploadChunk and UploadFile requests one caller may have running at once.</summary>
     [Range(1, 10_000)]
     public int MaxConcurrentUploadsPerCaller { get; set; } = 16;
+
+    /// <summary>A caller's uploads that may wait (their bodies unread) for one of its running slots; more are answered 503.</summary>
+    [Range(0, 100_000)]
+    public int UploadQueueLimitPerCaller { get; set; } = 64;
 
     /// <summary>Seconds a client is told to wait (<c>Retry-After</c>) when a limit is hit.</summary>
     [Range(1, 3600)]

@@ -93,7 +93,8 @@ public static class ImageStoreSecurityExtensions
     /// <summary>
     /// The rate limiting middleware's global limiter (ASP.NET Core rate limiting): at most
     /// <c>MaxConcurrentRequests</c> image store requests at once (plus a queue of <c>RequestQueueLimit</c>), and at most
-    /// <c>MaxConcurrentUploadsPerCaller</c> UploadChunk/UploadFile requests per caller. Exempt paths are not limited.
+    /// <c>MaxConcurrentUploadsPerCaller</c> UploadChunk/UploadFile requests per caller (plus a queue of
+    /// <c>UploadQueueLimitPerCaller</c>). Exempt paths are not limited.
     /// A rejected request gets 503 FABRIC_E_SERVICE_TOO_BUSY with <c>Retry-After</c>.
     /// </summary>
     private static IServiceCollection AddImageStoreRateLimits(this IServiceCollection services)
@@ -114,7 +115,8 @@ public static class ImageStoreSecurityExtensions
                 ? RateLimitPartition.GetConcurrencyLimiter(UploaderKey(context), _ => new ConcurrencyLimiterOptions
                 {
                     PermitLimit = limits.MaxConcurrentUploadsPerCaller,
-                    QueueLimit = 0,
+                    QueueLimit = limits.UploadQueueLimitPerCaller,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
                 })
                 : RateLimitPartition.GetNoLimiter("not-an-upload"));
             options.GlobalLimiter = PartitionedRateLimiter.CreateChained(uploads, all);
@@ -123,7 +125,7 @@ public static class ImageStoreSecurityExtensions
                 var context = rejected.HttpContext;
                 context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
                 var message = IsUpload(context) && Caller.Of(context) is { } caller
-                    ? $"This caller already has {limits.MaxConcurrentUploadsPerCaller} uploads running (ImageStore:Limits:MaxConcurrentUploadsPerCaller). Retry after {limits.RetryAfterSeconds} s, or upload fewer chunks in parallel."
+                    ? $"This caller already has {limits.MaxConcurrentUploadsPerCaller} uploads running and {limits.UploadQueueLimitPerCaller} waiting (ImageStore:Limits:MaxConcurrentUploadsPerCaller, UploadQueueLimitPerCaller). Retry after {limits.RetryAfterSeconds} s, or upload fewer chunks in parallel."
                     : $"The server is serving its limit of {limits.MaxConcurrentRequests} requests (ImageStore:Limits:MaxConcurrentRequests). Retry after {limits.RetryAfterSeconds} s.";
                 await new FabricErrorResult(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy, message).ExecuteAsync(context);
             };
