@@ -121,6 +121,32 @@ param responsePathSeparator string = '\\'
 @minValue(1)
 param sessionRecordRetentionDays int = 7
 
+// Client authentication (README "Security"): function keys, Entra ID, or client certificates.
+@description('How callers authenticate: functionKeys, entraId (set the entra* parameters) or clientCertificates (set the *CertificateCommonName parameters).')
+@allowed([
+  'functionKeys'
+  'entraId'
+  'clientCertificates'
+])
+param authMode string = 'functionKeys'
+
+@description('entraId: the Entra tenant id (default: the deployment\'s tenant).')
+param entraTenantId string = tenant().tenantId
+
+@description('entraId: application id of the cluster application (created by Service Fabric\'s SetupApplications.ps1, or your own with app roles Admin and User).')
+param entraClusterApplication string = ''
+
+@description('entraId: application id of the native client application.')
+param entraClientApplication string = ''
+
+@description('clientCertificates: subject common name of the admin client certificates.')
+param adminCertificateCommonName string = ''
+
+@description('clientCertificates: subject common name of the read-only client certificates (empty: none).')
+param readOnlyCertificateCommonName string = ''
+
+@description('clientCertificates: SHA-1 thumbprints of the issuing CAs, comma-separated (empty: any issuer the platform trusts).')
+param certificateIssuerThumbprints string = ''
 // Network: the storage account is reachable only through its private endpoint in this network, which the app joins.
 @description('Address space of the virtual network.')
 param vnetAddressPrefix string = '10.0.0.0/16'
@@ -272,6 +298,13 @@ module api 'app/api.bicep' = {
     sessionContainerName: sessionContainerName
     maxChunkSize: maxChunkSize
     sessionExpiry: sessionExpiry
+    authMode: authMode
+    entraTenantId: entraTenantId
+    entraClusterApplication: entraClusterApplication
+    entraClientApplication: entraClientApplication
+    adminCertificateCommonName: adminCertificateCommonName
+    readOnlyCertificateCommonName: readOnlyCertificateCommonName
+    certificateIssuerThumbprints: certificateIssuerThumbprints
     tombstoneRetention: tombstoneRetention
     cleanupSchedule: cleanupSchedule
     listPageSize: listPageSize

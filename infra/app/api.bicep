@@ -76,6 +76,36 @@ param responsePathSeparator string
 @description('Subnet the app integrates with (delegated to Microsoft.App/environments): its way to the storage account\'s private endpoint.')
 param subnetId string
 
+@description('How callers authenticate: functionKeys (the Functions host checks a key; callers are admins), entraId (Entra ID bearer tokens for the cluster application, roles Admin and User), clientCertificates (App Service asks for a client certificate and forwards it; the app checks it).')
+@allowed([
+  'functionKeys'
+  'entraId'
+  'clientCertificates'
+])
+param authMode string
+
+@description('entraId: the Entra tenant id.')
+param entraTenantId string
+
+@description('entraId: application (client) id of the cluster application, the tokens\' audience (ImageStore:Security:AzureActiveDirectory:ClusterApplication).')
+param entraClusterApplication string
+
+@description('entraId: application id of the native client application sfctl and the .NET client sign in with.')
+param entraClientApplication string
+
+@description('clientCertificates: subject common name of the admin client certificates.')
+param adminCertificateCommonName string
+
+@description('clientCertificates: subject common name of the read-only client certificates (empty: none).')
+param readOnlyCertificateCommonName string
+
+@description('clientCertificates: SHA-1 thumbprints of the CAs that must have issued them, comma-separated (empty: any issuer the platform trusts).')
+param certificateIssuerThumbprints string
+
+var entra = authMode == 'entraId'
+var certificates = authMode == 'clientCertificates'
+var readOnlyCertificates = certificates && !empty(readOnlyCertificateCommonName)
+
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
 }
@@ -118,6 +148,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // clientCertificates: the platform asks every caller for a certificate and forwards it (X-ARR-ClientCert). Optional,
+    // so that /$/GetAadMetadata and Entra callers need none; the app refuses requests without an allowed certificate.
+    clientCertEnabled: certificates
+    clientCertMode: 'Optional'
     // Outbound traffic goes through the network, where the storage account's private endpoint is.
     virtualNetworkSubnetId: subnetId
     siteConfig: {
@@ -201,6 +235,50 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'ImageStore__CleanupSchedule'
           value: cleanupSchedule
         }
+        // ImageStore:Security for the chosen authMode. Every name is always set (a literal contract); a mode's values
+        // are empty in the other modes, and the app treats an all-empty AzureActiveDirectory section or certificate
+        // entry as not configured. No setting at all: function keys.
+        {
+          name: 'ImageStore__Security__AzureActiveDirectory__TenantId'
+          value: entra ? entraTenantId : ''
+        }
+        {
+          name: 'ImageStore__Security__AzureActiveDirectory__ClusterApplication'
+          value: entra ? entraClusterApplication : ''
+        }
+        {
+          name: 'ImageStore__Security__AzureActiveDirectory__ClientApplication'
+          value: entra ? entraClientApplication : ''
+        }
+        {
+          name: 'ImageStore__Security__ClientCertificateCommonNames__0__CertificateCommonName'
+          value: certificates ? adminCertificateCommonName : ''
+        }
+        {
+          name: 'ImageStore__Security__ClientCertificateCommonNames__0__CertificateIssuerThumbprint'
+          value: certificates ? certificateIssuerThumbprints : ''
+        }
+        {
+          name: 'ImageStore__Security__ClientCertificateCommonNames__0__IsAdmin'
+          value: 'true'
+        }
+        {
+          name: 'ImageStore__Security__ClientCertificateCommonNames__1__CertificateCommonName'
+          value: readOnlyCertificates ? readOnlyCertificateCommonName : ''
+        }
+        {
+          name: 'ImageStore__Security__ClientCertificateCommonNames__1__CertificateIssuerThumbprint'
+          value: readOnlyCertificates ? certificateIssuerThumbprints : ''
+        }
+        {
+          name: 'ImageStore__Security__ClientCertificateCommonNames__1__IsAdmin'
+          value: 'false'
+        }
+        {
+          // App Service terminates TLS and passes the client certificate in this header.
+          name: 'ImageStore__Security__ForwardedClientCertificateHeader'
+          value: certificates ? 'X-ARR-ClientCert' : ''
+        }
       ]
     }
     functionAppConfig: {
@@ -240,6 +318,40 @@ resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@20
   name: 'ftp'
   properties: {
     allow: false
+  }
+}
+
+// entraId: App Service authentication in front of the app as well (the app validates the same tokens itself): only
+// tokens for the cluster application from the tenant get through, except to /$/GetAadMetadata, which clients read first.
+resource authentication 'Microsoft.Web/sites/config@2025-03-01' = if (entra) {
+  parent: functionApp
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: true
+      unauthenticatedClientAction: 'Return401'
+      excludedPaths: [
+        '/$/GetAadMetadata'
+      ]
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClusterApplication
+          openIdIssuer: '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            entraClusterApplication
+            'api://${entraClusterApplication}'
+          ]
+        }
+      }
+    }
   }
 }
 

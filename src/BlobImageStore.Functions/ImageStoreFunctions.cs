@@ -16,17 +16,16 @@ namespace BlobImageStore.Functions;
 /// </summary>
 public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
 {
-    /// <summary>Function keys by default; <c>-p:ImageStoreAnonymous=true</c> for an app behind App Service authentication.</summary>
-    public const AuthorizationLevel Level =
-#if IMAGESTORE_ANONYMOUS
-        AuthorizationLevel.Anonymous;
-#else
-        AuthorizationLevel.Function;
-#endif
+    /// <summary>
+    /// The level compiled into the metadata: function keys. At start <see cref="FunctionAuthorizationLevel"/> makes it
+    /// anonymous when <c>ImageStore:Security</c> configures Entra ID or client certificates (the app then authenticates).
+    /// </summary>
+    public const AuthorizationLevel Level = AuthorizationLevel.Function;
 
     public const string RootRoute = "ImageStore";
     public const string PathRoute = "ImageStore/{*rest}";
     public const string ClusterManifestRoute = "$/GetClusterManifest";
+    public const string AadMetadataRoute = "$/GetAadMetadata";
 
     /// <summary><c>/ImageStore/...</c>: every operation with a content path or a <c>$/</c> name.</summary>
     [Function("ImageStore")]
@@ -39,6 +38,10 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
     /// <summary><c>/$/GetClusterManifest</c>: the manifest shim that makes the official .NET client upload over HTTP.</summary>
     [Function("ClusterManifest")]
     public Task<IActionResult> ClusterManifestAsync([HttpTrigger(Level, Route = ClusterManifestRoute)] HttpRequest request) => HandleAsync(request);
+
+    /// <summary><c>/$/GetAadMetadata</c>: where sfctl and the .NET client sign in (served without authentication by the app).</summary>
+    [Function("AadMetadata")]
+    public Task<IActionResult> AadMetadataAsync([HttpTrigger(Level, Route = AadMetadataRoute)] HttpRequest request) => HandleAsync(request);
 
     private async Task<IActionResult> HandleAsync(HttpRequest request)
     {

@@ -1,4 +1,6 @@
 using BlobImageStore.Http;
+using BlobImageStore.Security;
+using Microsoft.Azure.Functions.Worker.Core.FunctionMetadata;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
@@ -15,6 +17,10 @@ public static class ImageStoreFunctionsApp
         // default of 30 MB; the Functions host in front refuses bodies over 100 MB anyway.
         services.Configure<KestrelServerOptions>(o => o.Limits.MaxRequestBodySize = null);
 
+        // Security: the same authorization as the self-host, inside the app. Without ImageStore:Security the host's
+        // function-key check admits callers; with it the triggers become anonymous and the app authenticates.
+        services.AddSingleton(new SecurityHost(HostAccessMode.FunctionKeys));
+        services.AddSingleton<IFunctionMetadataTransformer, FunctionAuthorizationLevel>();
         services.AddBlobImageStore(configuration);
 
         // The self-host's OpenTelemetry pipeline (traces, metrics, logs; Azure Monitor and/or OTLP), with the worker's

@@ -2,6 +2,7 @@ using BlobImageStore.Content;
 using BlobImageStore.Explorer;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
+using BlobImageStore.Security;
 using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -87,6 +88,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetImageStoreFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
+        services.AddImageStoreSecurity(configuration); // ImageStore:Security and :Limits, checked in ImageStoreEndpoint
         services.AddSingleton<ImageStoreEndpoint>();
         services.AddSingleton<ExplorerAssets>(); // the Image Store Explorer page at /Explorer
         return services;

@@ -92,8 +92,8 @@ public sealed class PublishOutputTests(PublishedFunctionsApp app) : IClassFixtur
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
 
-        Assert.Equal(["ClusterManifest", "Explorer", "ExplorerRoot", "ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
-        foreach (var (name, route) in new[] { ("ImageStore", "ImageStore/{*rest}"), ("ImageStoreRoot", "ImageStore"), ("ClusterManifest", "$/GetClusterManifest") })
+        Assert.Equal(["AadMetadata", "ClusterManifest", "Explorer", "ExplorerRoot", "ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
+        foreach (var (name, route) in new[] { ("ImageStore", "ImageStore/{*rest}"), ("ImageStoreRoot", "ImageStore"), ("ClusterManifest", "$/GetClusterManifest"), ("AadMetadata", "$/GetAadMetadata") })
         {
             var function = functions[name];
             Assert.Equal("BlobImageStore.Functions.dll", function.GetProperty("scriptFile").GetString());

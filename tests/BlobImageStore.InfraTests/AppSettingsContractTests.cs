@@ -115,7 +115,8 @@ public sealed partial class AppSettingsContractTests
     [Fact]
     public void Every_setting_the_template_sets_is_read_by_the_app_or_the_host()
     {
-        var known = AppSettingsRead().Concat(StorageIdentitySettings).Concat(HostSettings).ToHashSet(StringComparer.Ordinal);
+        var known = AppSettingsRead().Concat(StorageIdentitySettings).Concat(HostSettings)
+            .Concat(SecuritySettingsContractTests.SecuritySettings()).ToHashSet(StringComparer.Ordinal);
 
         Assert.All(AppSettings(), s => Assert.True(known.Contains(s.Name), $"'{s.Name}' is read by neither the app nor the host"));
     }

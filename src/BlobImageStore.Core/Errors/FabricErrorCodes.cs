@@ -17,4 +17,7 @@ public static class FabricErrorCodes
     public const string UploadSessionRangeNotSatisfiable = "FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE";
     public const string InvalidUploadSessionId = "FABRIC_E_INVALID_UPLOAD_SESSION_ID";
     public const string UploadSessionIdConflict = "FABRIC_E_UPLOAD_SESSION_ID_CONFLICT";
+
+    // Access denied: 403 (S16); in the full Service Fabric FabricErrorCodes enum, not in the image store subset.
+    public const string AccessDenied = "E_ACCESSDENIED";
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using Azure;
 using BlobImageStore.Errors;
+using BlobImageStore.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -15,11 +16,16 @@ public sealed partial class ImageStoreEndpoint
 {
     private readonly Dictionary<OperationRoute, IImageStoreOperation> _routes;
     private readonly ILogger<ImageStoreEndpoint> _logger;
+    private readonly ImageStoreAccess _access;
+    private readonly ImageStoreLimitsOptions _limits;
 
-    public ImageStoreEndpoint(IEnumerable<IImageStoreOperation> operations, ILogger<ImageStoreEndpoint> logger)
+    public ImageStoreEndpoint(IEnumerable<IImageStoreOperation> operations, ILogger<ImageStoreEndpoint> logger,
+        ImageStoreAccess access, Microsoft.Extensions.Options.IOptions<ImageStoreLimitsOptions> limits)
     {
         _routes = operations.ToDictionary(o => Normalise(o.Route));
         _logger = logger;
+        _access = access;
+        _limits = limits.Value;
     }
 
     /// <summary>Every operation served, for documentation and tests.</summary>
@@ -48,6 +54,7 @@ public sealed partial class ImageStoreEndpoint
             var operation = Find(request);
             operationId = operation.OperationId;
             RequestTelemetry.SetOperation(activity, operationId);
+            await _access.AuthorizeAsync(context, operation); // 401/403 before anything is read (Security/ImageStoreAccess.cs)
             request.ValidateApiVersion();
             result = await RunAsync(operation, request, context.RequestAborted);
         }
@@ -68,13 +75,11 @@ public sealed partial class ImageStoreEndpoint
             (result as FabricErrorResult)?.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private static async Task<IResult> RunAsync(IImageStoreOperation operation, ImageStoreRequest request, CancellationToken aborted)
+    private async Task<IResult> RunAsync(IImageStoreOperation operation, ImageStoreRequest request, CancellationToken aborted)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
-        if (request.Timeout() is { } timeout)
-        {
-            deadline.CancelAfter(timeout);
-        }
+        var timeout = _limits.Clamp(request.Timeout()); // a larger ?timeout= is clamped to ImageStore:Limits:MaxRequestTimeout
+        deadline.CancelAfter(timeout);
 
         try
         {
@@ -83,7 +88,7 @@ public sealed partial class ImageStoreEndpoint
         catch (Exception e) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested && IsCancellation(e))
         {
             throw new FabricException(HttpStatusCode.GatewayTimeout, FabricErrorCodes.Timeout,
-                $"The operation did not finish within its timeout of {request.Timeout()?.TotalSeconds} seconds. Retry it, or pass a larger ?timeout= in seconds.", e);
+                $"The operation did not finish within its timeout of {timeout.TotalSeconds} seconds (the request's ?timeout=, at most ImageStore:Limits:MaxRequestTimeout). Retry it, or pass a larger ?timeout= in seconds.", e);
         }
     }
 

@@ -67,7 +67,9 @@ public sealed class InProcessFunctions : IAsyncDisposable
 
     public async Task<Answer> SendAsync(HttpMethod method, string target, byte[]? body, IEnumerable<(string Name, string Value)> headers)
     {
-        var context = new DefaultHttpContext { RequestServices = _services };
+        // A scope per request, as ASP.NET Core gives the worker's HttpContext (authentication services are scoped).
+        await using var scope = _services.CreateAsyncScope();
+        var context = new DefaultHttpContext { RequestServices = scope.ServiceProvider };
         var request = context.Request;
         request.Method = method.Method;
         request.Scheme = "http";
@@ -95,6 +97,7 @@ public sealed class InProcessFunctions : IAsyncDisposable
         var path = request.Path.Value!.TrimEnd('/');
         var result = path.Equals("/ImageStore", StringComparison.OrdinalIgnoreCase) ? await functions.ImageStoreRootAsync(request)
             : path.Equals("/" + ImageStoreFunctions.ClusterManifestRoute, StringComparison.OrdinalIgnoreCase) ? await functions.ClusterManifestAsync(request)
+            : path.Equals("/" + ImageStoreFunctions.AadMetadataRoute, StringComparison.OrdinalIgnoreCase) ? await functions.AadMetadataAsync(request)
             : await functions.ImageStoreAsync(request);
         await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
 

@@ -1,0 +1,179 @@
+using System.Net;
+using System.Security.Claims;
+using System.Security.Cryptography.X509Certificates;
+using BlobImageStore.Errors;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Certificate;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BlobImageStore.Security;
+
+/// <summary>
+/// Finds the <see cref="Caller"/> of a request by running ASP.NET Core's authentication handlers explicitly through
+/// <see cref="IAuthenticationService"/> on the request's HttpContext (certificate, then Entra bearer token), so that
+/// both hosts authenticate the same way: the Functions worker has no authentication middleware the app controls.
+/// Rules:
+/// <list type="bullet">
+/// <item>Credentials that fail (expired or untrusted certificate, invalid token) are 401, whatever else is allowed.</item>
+/// <item>A valid certificate that no setting allows, or a token without the Admin or User app role, is 403.</item>
+/// <item>No credentials: 401 when security is configured, unless <c>AllowAnonymous</c>. Without security the self-host
+/// serves anonymous callers only on a loopback connection, and the Functions app trusts the host's function-key check.</item>
+/// </list>
+/// </summary>
+public sealed partial class CallerAuthentication(
+    IOptions<ImageStoreSecurityOptions> options, SecurityHost host, ILogger<CallerAuthentication> logger)
+{
+    public const string CertificateScheme = CertificateAuthenticationDefaults.AuthenticationScheme;
+    public const string EntraScheme = JwtBearerDefaults.AuthenticationScheme;
+
+    /// <summary>Claim type carrying the role this store gives a principal (<c>Admin</c> or <c>ReadOnly</c>).</summary>
+    public const string RoleClaim = "imagestore/role";
+
+    /// <summary>Claim type carrying the stable identity of <see cref="Caller.Identity"/>.</summary>
+    public const string IdentityClaim = "imagestore/identity";
+
+    private readonly ImageStoreSecurityOptions _options = options.Value;
+
+    /// <summary>The caller, remembered on the request; a 401/403 <see cref="FabricException"/> when there is none.</summary>
+    public async Task<Caller> AuthenticateAsync(HttpContext context)
+    {
+        if (Caller.Of(context) is { } known)
+        {
+            return known;
+        }
+
+        var caller = await FindAsync(context);
+        context.Features.Set(caller);
+        return caller;
+    }
+
+    private async Task<Caller> FindAsync(HttpContext context)
+    {
+        if (_options.CertificatesConfigured && await ClientCertificateAsync(context) is not null)
+        {
+            return await RunSchemeAsync(context, CertificateScheme, CallerKind.Certificate, "client certificate");
+        }
+
+        if (_options.AzureActiveDirectory is not null
+            && context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return await RunSchemeAsync(context, EntraScheme, CallerKind.Entra, "Entra ID token");
+        }
+
+        if (_options.AllowAnonymous)
+        {
+            return Caller.AnonymousAdmin;
+        }
+
+        if (!_options.IsConfigured)
+        {
+            if (host.Mode == HostAccessMode.FunctionKeys)
+            {
+                return Caller.FunctionKeyAdmin; // the Functions host checked the key before the request got here
+            }
+
+            if (IsLoopback(context.Connection.LocalIpAddress))
+            {
+                return Caller.AnonymousAdmin;
+            }
+
+            throw Unauthenticated(
+                "This server has no client security configured, so it serves only requests that arrive on a loopback address. Configure ImageStore:Security (client certificates or AzureActiveDirectory), or set ImageStore:Security:AllowAnonymous=true to serve anonymous callers on every address.");
+        }
+
+        throw Unauthenticated(CredentialsWanted());
+    }
+
+    private async Task<Caller> RunSchemeAsync(HttpContext context, string scheme, CallerKind kind, string what)
+    {
+        var result = await context.RequestServices.GetRequiredService<IAuthenticationService>().AuthenticateAsync(context, scheme);
+        if (!result.Succeeded || result.Principal is null)
+        {
+            var reason = result.Failure?.Message ?? "it was not accepted";
+            LogRejected(logger, what, reason);
+            throw Unauthenticated($"The {what} was rejected: {reason}. {CredentialsWanted()}");
+        }
+
+        var principal = result.Principal;
+        var identity = principal.FindFirstValue(IdentityClaim) ?? kind.ToString();
+        var role = principal.FindFirstValue(RoleClaim);
+        if (role is null)
+        {
+            throw AccessDenied(kind == CallerKind.Certificate
+                ? $"The client certificate {identity["certificate:".Length..]} ({principal.FindFirstValue(ClaimTypes.Name)}) is valid but not allowed here. An operator must add its thumbprint to ImageStore:Security:ClientCertificateThumbprints, or its common name and issuer to ClientCertificateCommonNames."
+                : "The Entra ID token has neither the Admin nor the User (ReadOnly) app role of the cluster application. Ask an administrator to assign you one of these roles.");
+        }
+
+        return new Caller(kind, identity, role == "Admin");
+    }
+
+    private async Task<X509Certificate2?> ClientCertificateAsync(HttpContext context)
+    {
+        var certificate = await context.Connection.GetClientCertificateAsync(context.RequestAborted);
+        if (certificate is null && _options.ForwardedClientCertificateHeader is { Length: > 0 } header
+            && context.Request.Headers[header].ToString() is { Length: > 0 } forwarded)
+        {
+            // App Service terminated TLS and checked nothing but the handshake: it passes the certificate in the header.
+            // The certificate handler reads the connection's certificate and only on https, so set both.
+            try
+            {
+                certificate = X509CertificateLoader.LoadCertificate(Convert.FromBase64String(forwarded));
+            }
+            catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
+            {
+                throw Unauthenticated($"The {header} header does not hold a base64-encoded certificate.");
+            }
+
+            context.Connection.ClientCertificate = certificate;
+            context.Request.Scheme = Uri.UriSchemeHttps;
+        }
+
+        return certificate;
+    }
+
+    private string CredentialsWanted()
+    {
+        var ways = new List<string>();
+        if (_options.CertificatesConfigured)
+        {
+            ways.Add("a client certificate (TLS, e.g. sfctl --pem, or --cert and --key)");
+        }
+
+        if (_options.AzureActiveDirectory is { } aad)
+        {
+            ways.Add($"an Entra ID bearer token for the cluster application {aad.ClusterApplication} (e.g. sfctl cluster select --aad; GET /$/GetAadMetadata says where to sign in)");
+        }
+
+        return $"Authenticate with {string.Join(" or ", ways)}.";
+    }
+
+    public static FabricException Unauthenticated(string message) =>
+        new(HttpStatusCode.Unauthorized, FabricErrorCodes.AccessDenied, message);
+
+    public static FabricException AccessDenied(string message) =>
+        new(HttpStatusCode.Forbidden, FabricErrorCodes.AccessDenied, message);
+
+    public static bool IsLoopback(IPAddress? address) =>
+        address is null // an in-process request (tests, or a host that gives no connection): nothing came over a network
+        || IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected the {What}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string what, string reason);
+}
+
+/// <summary>What a host does about callers when no security is configured.</summary>
+public enum HostAccessMode
+{
+    /// <summary>Self-host: anonymous callers on loopback connections only.</summary>
+    LoopbackAnonymous,
+
+    /// <summary>Functions: the host's function-key check (authorization level Function) already admitted the caller.</summary>
+    FunctionKeys,
+}
+
+/// <summary>The host's <see cref="HostAccessMode"/>, registered by the host (the self-host's by default).</summary>
+public sealed record SecurityHost(HostAccessMode Mode);

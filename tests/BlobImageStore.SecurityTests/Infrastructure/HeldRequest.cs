@@ -1,0 +1,80 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace BlobImageStore.SecurityTests.Infrastructure;
+
+/// <summary>
+/// A request that is started and then held open over a plain socket: the head and a few body bytes are sent, the rest
+/// never comes (a slow or hostile client). Disposing closes the connection.
+/// </summary>
+public sealed class HeldRequest : IAsyncDisposable
+{
+    private readonly TcpClient _client;
+    private readonly NetworkStream _stream;
+
+    private HeldRequest(TcpClient client)
+    {
+        _client = client;
+        _stream = client.GetStream();
+    }
+
+    public static async Task<HeldRequest> StartAsync(Uri server, string method, string target, long declaredLength = 1_000_000, int sent = 16)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(server.Host, server.Port);
+        var held = new HeldRequest(client);
+        var head = $"{method} {target} HTTP/1.1\r\nHost: {server.Host}:{server.Port}\r\nContent-Length: {declaredLength}\r\n\r\n";
+        await held._stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await held._stream.WriteAsync(new byte[sent]);
+        await held._stream.FlushAsync();
+        return held;
+    }
+
+    /// <summary>A connection that sends only part of a request head.</summary>
+    public static async Task<HeldRequest> OpenIdleAsync(Uri server)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(server.Host, server.Port);
+        var held = new HeldRequest(client);
+        await held._stream.WriteAsync(Encoding.ASCII.GetBytes("GET /ImageStore?api-version=6.0 HTTP/1.1\r\n"));
+        return held;
+    }
+
+    /// <summary>Whatever the server sends until it closes the connection or <paramref name="limit"/> passes.</summary>
+    public async Task<string> ReadAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        var text = new StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            while (true)
+            {
+                var read = await _stream.ReadAsync(buffer, timeout.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                text.Append(Encoding.ASCII.GetString(buffer, 0, read));
+                if (text.ToString() is var so_far && so_far.Contains("\r\n\r\n", StringComparison.Ordinal) && so_far.Contains("}}", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Timed out, or the server reset the connection: return what came.
+        }
+
+        return text.ToString();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _stream.Dispose();
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using System.Net;
+using BlobImageStore.IntegrationTests.Infrastructure;
+using BlobImageStore.SecurityTests.Infrastructure;
+using BlobImageStore.Server.Hosting;
+
+namespace BlobImageStore.SecurityTests;
+
+public sealed class LimitsAzuriteFixture : IAsyncLifetime
+{
+    public TestAzurite Azurite { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Azurite = await TestAzurite.StartAsync("sec-limits", inMemory: true);
+
+    public async Task DisposeAsync() => await Azurite.DisposeAsync();
+
+    public Task<ServerHost> StartServerAsync(params (string Key, string Value)[] limits)
+    {
+        var settings = new Dictionary<string, string> { ["ImageStore__Storage"] = Azurite.ConnectionString };
+        foreach (var (key, value) in limits)
+        {
+            settings["ImageStore__Limits__" + key] = value;
+        }
+
+        return ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+    }
+}
+
+/// <summary>The limits against abuse answer as the README documents: 503 FABRIC_E_SERVICE_TOO_BUSY with Retry-After, a clamped timeout, closed connections.</summary>
+public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<LimitsAzuriteFixture>
+{
+    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
+
+    [Fact]
+    public async Task A_caller_over_its_concurrent_uploads_gets_503_with_retry_after_and_other_requests_go_on()
+    {
+        await using var server = await fixture.StartServerAsync(("MaxConcurrentUploadsPerCaller", "1"), ("UploadQueueLimitPerCaller", "0"), ("RetryAfterSeconds", "7"));
+        using var client = new HttpClient { BaseAddress = server.Address };
+        await using (var held = await HeldRequest.StartAsync(server.Address, "PUT", "/ImageStore/limits/held.bin?api-version=6.0"))
+        {
+            await Task.Delay(Settle);
+            var second = await client.SendAsync(() => Calls.Upload("limits/second.txt"));
+            second.Is(HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("FABRIC_E_SERVICE_TOO_BUSY", second.Code);
+            Assert.Contains("MaxConcurrentUploadsPerCaller", second.Message);
+            Assert.Equal(TimeSpan.FromSeconds(7), second.Headers.RetryAfter?.Delta);
+
+            (await client.SendAsync(Calls.List)).IsSuccess(); // reading is not an upload
+        }
+
+        await Task.Delay(Settle);
+        (await client.SendAsync(() => Calls.Upload("limits/after.txt"))).Is(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task Requests_over_the_server_limit_and_its_queue_get_503()
+    {
+        await using var server = await fixture.StartServerAsync(("MaxConcurrentRequests", "1"), ("RequestQueueLimit", "0"));
+        using var client = new HttpClient { BaseAddress = server.Address };
+        await using (var held = await HeldRequest.StartAsync(server.Address, "PUT", "/ImageStore/limits/busy.bin?api-version=6.0"))
+        {
+            await Task.Delay(Settle);
+            var answer = await client.SendAsync(Calls.List);
+            answer.Is(HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("FABRIC_E_SERVICE_TOO_BUSY", answer.Code);
+            Assert.Contains("MaxConcurrentRequests", answer.Message);
+            Assert.NotNull(answer.Headers.RetryAfter);
+
+            (await client.SendAsync(Calls.AadMetadata)).Is(HttpStatusCode.OK); // unauthenticated paths are not limited
+        }
+
+        await Task.Delay(Settle);
+        (await client.SendAsync(Calls.List)).IsSuccess();
+    }
+
+    [Fact]
+    public async Task A_huge_timeout_is_clamped_to_MaxRequestTimeout_and_a_trickling_upload_ends_in_504()
+    {
+        await using var server = await fixture.StartServerAsync(("MaxRequestTimeout", "00:00:02"));
+        var clock = Stopwatch.StartNew();
+        await using var held = await HeldRequest.StartAsync(server.Address, "PUT", "/ImageStore/limits/trickle.bin?api-version=6.0&timeout=4294967295");
+        var answer = await held.ReadAsync(TimeSpan.FromSeconds(30));
+
+        Assert.StartsWith("HTTP/1.1 504 FABRIC_E_TIMEOUT", answer);
+        Assert.Contains("MaxRequestTimeout", answer);
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(1.5), TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
+    public async Task Connections_over_MaxConcurrentConnections_are_closed_without_an_answer()
+    {
+        await using var server = await fixture.StartServerAsync(("MaxConcurrentConnections", "2"));
+        await using var first = await HeldRequest.OpenIdleAsync(server.Address);
+        await using var second = await HeldRequest.OpenIdleAsync(server.Address);
+        await Task.Delay(Settle);
+
+        Assert.Equal("", await AnswerToThirdAsync());
+
+        await first.DisposeAsync();
+        await Task.Delay(Settle);
+        using var client = new HttpClient { BaseAddress = server.Address };
+        (await client.SendAsync(Calls.List)).IsSuccess();
+
+        async Task<string> AnswerToThirdAsync()
+        {
+            try
+            {
+                await using var third = await HeldRequest.StartAsync(server.Address, "GET", "/ImageStore?api-version=6.0", declaredLength: 0, sent: 0);
+                return await third.ReadAsync(TimeSpan.FromSeconds(10));
+            }
+            catch (IOException)
+            {
+                return ""; // closed before the request could even be written
+            }
+        }
+    }
+}
