@@ -39,10 +39,22 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
             var started = Stopwatch.StartNew();
             await Parallel.ForEachAsync(Enumerable.Range(0, sessions), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (i, ct) =>
             {
-                using var content = new ByteArrayContent(new byte[10]);
-                content.Headers.TryAddWithoutValidation("Content-Range", "bytes 0-9/20");
-                using var response = await http.PutAsync($"/ImageStore/elsewhere/{i}/f.bin/$/UploadChunk?api-version=6.0&session-id={Guid.NewGuid()}", content, ct);
-                response.EnsureSuccessStatusCode();
+                // A shared, loaded machine: retry a chunk the server could not finish in time (a new id each time).
+                for (var attempt = 0; ; attempt++)
+                {
+                    using var content = new ByteArrayContent(new byte[10]);
+                    content.Headers.TryAddWithoutValidation("Content-Range", "bytes 0-9/20");
+                    using var response = await http.PutAsync($"/ImageStore/elsewhere/{i}/f.bin/$/UploadChunk?api-version=6.0&timeout=600&session-id={Guid.NewGuid()}", content, ct);
+                    if (response.IsSuccessStatusCode)
+                    {
+                        break;
+                    }
+
+                    if (attempt == 3 || (int)response.StatusCode < 500)
+                    {
+                        response.EnsureSuccessStatusCode();
+                    }
+                }
             });
             Console.WriteLine($"  {sessions:N0} sessions opened in {started.Elapsed.TotalSeconds:0.0} s");
             var crowded = await MeasureAsync(http, "crowded", cancellationToken);
