@@ -1,4 +1,5 @@
 using BlobImageStore.Content;
+using BlobImageStore.Explorer;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
 using BlobImageStore.Sessions;
@@ -87,6 +88,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
         services.AddSingleton<ImageStoreEndpoint>();
+        services.AddSingleton<ExplorerAssets>(); // the Image Store Explorer page at /Explorer
         return services;
     }
 
@@ -105,6 +107,7 @@ public static class ImageStoreServiceCollectionExtensions
             endpoints.Map(route, handle);
         }
 
+        endpoints.MapImageStoreExplorer(); // GET / redirects to the explorer page at /Explorer/index.html
         return endpoints;
     }
 }

@@ -92,7 +92,7 @@ public sealed class PublishOutputTests(PublishedFunctionsApp app) : IClassFixtur
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
 
-        Assert.Equal(["ClusterManifest", "ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
+        Assert.Equal(["ClusterManifest", "Explorer", "ExplorerRoot", "ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
         foreach (var (name, route) in new[] { ("ImageStore", "ImageStore/{*rest}"), ("ImageStoreRoot", "ImageStore"), ("ClusterManifest", "$/GetClusterManifest") })
         {
             var function = functions[name];
@@ -103,6 +103,15 @@ public sealed class PublishOutputTests(PublishedFunctionsApp app) : IClassFixtur
             Assert.True(!trigger.TryGetProperty("methods", out var methods) || methods.ValueKind == JsonValueKind.Null,
                 $"{name} should accept every method, as the self-host does: {methods}");
             Assert.Equal("out", Binding(function, "http").GetProperty("direction").GetString()!.ToLowerInvariant());
+        }
+
+        // The explorer page: anonymous GET/HEAD of static files (its API calls go through the functions above).
+        foreach (var (name, route) in new[] { ("Explorer", ExplorerFunctions.ExplorerRoute), ("ExplorerRoot", ExplorerFunctions.RootRoute) })
+        {
+            var trigger = Binding(functions[name], "httpTrigger");
+            Assert.Equal(route, trigger.GetProperty("route").GetString());
+            Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+            Assert.Equal(["get", "head"], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()!.ToLowerInvariant()).Order());
         }
 
         var timer = Binding(functions["SessionCleanup"], "timerTrigger");
