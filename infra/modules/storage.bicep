@@ -124,7 +124,7 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2026-09
               ]
               prefixMatch: [
                 '${sessionContainer.name}/sessions/'
-                '${sessionContainer.name}/paths/'
+                '${sessionContainer.name}/claims/'
               ]
             }
             actions: {

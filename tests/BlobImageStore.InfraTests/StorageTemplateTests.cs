@@ -46,7 +46,7 @@ public sealed class StorageTemplateTests
         // The two prefixes the app writes, each inside the session container (never the file container).
         Assert.Equal(2, prefixes.Count);
         Assert.Contains(prefixes, p => p.Contains($"/{BlobSessionRecords.SessionPrefix}'", StringComparison.Ordinal));
-        Assert.Contains(prefixes, p => p.Contains($"/{BlobSessionRecords.ClaimPrefix}'", StringComparison.Ordinal));
+        Assert.Contains(prefixes, p => p.Contains($"/{BlobImageStore.Sessions.ClaimNames.Prefix}'", StringComparison.Ordinal));
         Assert.All(prefixes, p => Assert.Contains("parameters('sessionContainerName')", p, StringComparison.Ordinal));
 
         // Only base blobs are deleted, after N days without modification (default 7, like uncommitted blocks).
