@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using BlobImageStore.Health;
 using BlobImageStore.Http;
+using BlobImageStore.OpenApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -40,6 +42,34 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
     /// <summary><c>/$/GetClusterManifest</c>: the manifest shim that makes the official .NET client upload over HTTP.</summary>
     [Function("ClusterManifest")]
     public Task<IActionResult> ClusterManifestAsync([HttpTrigger(Level, Route = ClusterManifestRoute)] HttpRequest request) => HandleAsync(request);
+
+    public const string LiveRoute = "healthz";
+    public const string ReadyRoute = "readyz";
+    public const string OpenApiRoute = "openapi/v1.json";
+
+    /// <summary><c>/healthz</c>: liveness, anonymous whatever the API's keys (for Azure's health check and load balancers).</summary>
+    [Function("Healthz")]
+    public async Task<IActionResult> HealthzAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = LiveRoute)] HttpRequest request)
+    {
+        await ImageStoreHealth.AnswerAsync(request.HttpContext, ImageStoreHealth.LivePath);
+        return new EmptyResult();
+    }
+
+    /// <summary><c>/readyz</c>: Blob Storage reachable and both containers present; anonymous.</summary>
+    [Function("Readyz")]
+    public async Task<IActionResult> ReadyzAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = ReadyRoute)] HttpRequest request)
+    {
+        await ImageStoreHealth.AnswerAsync(request.HttpContext, ImageStoreHealth.ReadyPath);
+        return new EmptyResult();
+    }
+
+    /// <summary><c>/openapi/v1.json</c>: the API description (the official spec plus this server's additions); anonymous.</summary>
+    [Function("OpenApi")]
+    public async Task<IActionResult> OpenApiAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = OpenApiRoute)] HttpRequest request)
+    {
+        await ImageStoreOpenApi.WriteAsync(request.HttpContext);
+        return new EmptyResult();
+    }
 
     private async Task<IActionResult> HandleAsync(HttpRequest request)
     {

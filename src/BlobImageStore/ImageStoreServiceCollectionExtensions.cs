@@ -1,4 +1,5 @@
 using BlobImageStore.Content;
+using BlobImageStore.Health;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
 using BlobImageStore.Sessions;
@@ -84,6 +85,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, GetImageStoreRootFolderSize>();
         services.AddSingleton<IImageStoreOperation, GetImageStoreInfo>();
         services.AddSingleton<ImageStoreEndpoint>();
+        services.AddImageStoreHealth(); // /healthz and /readyz (Health/ImageStoreHealth.cs)
         return services;
     }
 
