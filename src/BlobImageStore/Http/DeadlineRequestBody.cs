@@ -1,17 +1,18 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
 namespace BlobImageStore.Http;
 
 /// <summary>
-/// The request body as operations read it, so that the operation's deadline (the <c>timeout</c> parameter) can stop a
-/// read without breaking the server's connection. Kestrel's request stream, when a read is cancelled through its token,
-/// stays "mid-read": after the answer it cannot drain the rest of the body and logs a failure. Here the server's read is
-/// never cancelled by the deadline; the operation stops waiting for it instead, and <see cref="SettleAsync"/> lets that
-/// abandoned read finish (the client sends more, ends, or is cut off by the server's minimum data rate) after the
-/// answer is sent, so the connection ends the ordinary way.
+/// The request body as operations read it: a stream over the server's own <see cref="PipeReader"/>, so that the
+/// operation's deadline (the <c>timeout</c> parameter) can stop a read without breaking the connection. Kestrel's
+/// request stream, when a read is cancelled through its token, stays "mid-read": after the answer the server cannot
+/// drain the rest of the body and logs a failure. Here a deadline calls <see cref="PipeReader.CancelPendingRead"/>
+/// instead, which ends the pending read with a result that is handed back (<see cref="PipeReader.AdvanceTo(SequencePosition)"/>)
+/// before the cancellation is thrown, so the server drains or closes the connection the ordinary way.
 /// </summary>
-internal sealed class DeadlineRequestBody(Stream inner, CancellationToken aborted) : Stream
+internal sealed class DeadlineRequestBody(PipeReader reader) : Stream
 {
-    private Task<int>? _abandoned;
-
     public override bool CanRead => true;
 
     public override bool CanSeek => false;
@@ -28,48 +29,41 @@ internal sealed class DeadlineRequestBody(Stream inner, CancellationToken aborte
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var pending = inner.ReadAsync(buffer, aborted);
-        if (pending.IsCompleted || !cancellationToken.CanBeCanceled)
+        if (buffer.IsEmpty)
         {
-            return Count(await pending);
+            return 0;
         }
 
-        var read = pending.AsTask();
-        try
+        using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.Register(static r => ((PipeReader)r!).CancelPendingRead(), reader)
+            : default;
+        while (true)
         {
-            return Count(await read.WaitAsync(cancellationToken));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && !read.IsCompleted)
-        {
-            _abandoned = read;
-            throw;
-        }
-    }
+            var result = await reader.ReadAsync(CancellationToken.None);
+            var data = result.Buffer;
+            if (result.IsCanceled && data.IsEmpty)
+            {
+                reader.AdvanceTo(data.Start);
+                cancellationToken.ThrowIfCancellationRequested();
+                continue; // a stale cancellation from an earlier deadline's registration
+            }
 
-    private int Count(int read)
-    {
-        BytesRead += read;
-        return read;
+            if (data.IsEmpty && result.IsCompleted)
+            {
+                reader.AdvanceTo(data.End);
+                return 0;
+            }
+
+            var count = (int)Math.Min(buffer.Length, data.Length);
+            data.Slice(0, count).CopyTo(buffer.Span);
+            reader.AdvanceTo(data.GetPosition(count));
+            BytesRead += count;
+            return count;
+        }
     }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    /// <summary>Waits (at most <paramref name="limit"/>) for a read the deadline abandoned; its bytes are discarded.</summary>
-    public async Task SettleAsync(TimeSpan limit)
-    {
-        if (_abandoned is { IsCompleted: false } read)
-        {
-            try
-            {
-                await read.WaitAsync(limit);
-            }
-            catch (Exception e) when (e is TimeoutException or OperationCanceledException or IOException or Microsoft.AspNetCore.Http.BadHttpRequestException)
-            {
-                // The client was too slow or went away: the server ends the connection itself.
-            }
-        }
-    }
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("The request body is read asynchronously.");
 

@@ -13,8 +13,6 @@ namespace BlobImageStore.Http;
 /// </summary>
 public sealed partial class ImageStoreEndpoint
 {
-    private static readonly TimeSpan BodySettleLimit = TimeSpan.FromSeconds(30);
-
     private readonly Dictionary<OperationRoute, IImageStoreOperation> _routes;
     private readonly ILogger<ImageStoreEndpoint> _logger;
 
@@ -36,7 +34,7 @@ public sealed partial class ImageStoreEndpoint
     {
         var started = Stopwatch.GetTimestamp();
         var request = ImageStoreRequest.FromHttp(context);
-        var body = new DeadlineRequestBody(context.Request.Body, context.RequestAborted);
+        var body = new DeadlineRequestBody(context.Request.BodyReader);
         context.Request.Body = body;
         string operationId = "Unknown";
         IResult result;
@@ -70,12 +68,6 @@ public sealed partial class ImageStoreEndpoint
         RequestTelemetry.Record(context, operationId, request, result, elapsed);
         LogRequest(_logger, context.Request.Method, operationId, context.Request.Path.Value, context.Response.StatusCode,
             (result as FabricErrorResult)?.Code ?? "-", body.BytesRead, elapsed.TotalMilliseconds);
-        if (result is FabricErrorResult { Code: FabricErrorCodes.Timeout })
-        {
-            // The answer goes out now; then the body read the deadline abandoned is let finish (see DeadlineRequestBody).
-            await context.Response.CompleteAsync();
-            await body.SettleAsync(BodySettleLimit);
-        }
     }
 
     private static async Task<IResult> RunAsync(IImageStoreOperation operation, ImageStoreRequest request, CancellationToken aborted)
