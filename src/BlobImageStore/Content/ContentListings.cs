@@ -69,7 +69,8 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
     {
         var budget = options.Value.ListPageBytes - ListingSize.PageOverhead;
         var cap = options.Value.ListPageSize ?? int.MaxValue;
-        var fetch = Math.Min(cap, ListingSize.StoragePageSize);
+        // No more entries per List Blobs call than could fit (the smallest entry is a folder with a one-character name).
+        var fetch = (int)Math.Min(Math.Min(cap, ListingSize.StoragePageSize), (budget / (ListingSize.FolderOverhead + 1)) + 1);
         var files = new List<StoredFile>();
         var folders = new List<string>();
         long used = 0;
@@ -79,10 +80,12 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
             while (true)
             {
                 var page = await index.ListPageAsync(prefix, marker, fetch, cancellationToken);
-                var entries = page.Files.Select(f => (f.Name, File: (StoredFile?)f)).Concat(page.Folders.Select(d => (Name: d, File: (StoredFile?)null)))
-                    .Where(e => after is null || string.CompareOrdinal(e.Name, after) > 0)
-                    .OrderBy(e => e.Name, StringComparer.Ordinal);
-                foreach (var (name, file) in entries)
+                // In List Blobs order: a folder sorts as its prefix, with the trailing '/'.
+                var entries = page.Files.Select(f => (Key: f.Name, Name: f.Name, File: (StoredFile?)f))
+                    .Concat(page.Folders.Select(d => (Key: d + "/", Name: d, File: (StoredFile?)null)))
+                    .Where(e => after is null || string.CompareOrdinal(e.Key, after) > 0)
+                    .OrderBy(e => e.Key, StringComparer.Ordinal);
+                foreach (var (key, name, file) in entries)
                 {
                     var size = file is null ? ListingSize.Folder(name) : ListingSize.File(name);
                     if (files.Count + folders.Count >= cap || (files.Count + folders.Count > 0 && used + size > budget))
@@ -100,7 +103,7 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
                     }
 
                     used += size;
-                    after = name;
+                    after = key;
                 }
 
                 if (page.Continuation is null)
@@ -108,7 +111,7 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
                     return new Fill(files, folders, null);
                 }
 
-                marker = page.Continuation;
+                (marker, after) = (page.Continuation, null);
             }
         }
         catch (RequestFailedException e) when (e.Status == 400 && token is not null)

@@ -7,7 +7,8 @@ namespace BlobImageStore.Content;
 
 /// <summary>
 /// Where the next page of a listing starts: the Azure List Blobs marker of the storage page that holds the next entry
-/// (null for the first storage page), and the name of the last entry already answered (entries up to it are skipped).
+/// (null for the first storage page), and the List Blobs name of the last entry of that storage page already answered
+/// (a folder's with its trailing '/'; entries up to it are skipped).
 /// A page of the answer fills up to a size, so it may end in the middle of a storage page.
 /// </summary>
 public sealed record ListPosition(string? Marker, string? After)
