@@ -30,10 +30,10 @@ public sealed class ImageStoreOptions
 
     /// <summary>
     /// Most entries (files and folders together) in one page of a content listing, on top of <see cref="ListPageBytes"/>;
-    /// unset for no limit but the size. Each folder in a page costs a listing of its own (to count its files).
+    /// 0 (the default) for no limit but the size. Each folder in a page costs a listing of its own (to count its files).
     /// </summary>
-    [Range(1, int.MaxValue)]
-    public int? ListPageSize { get; set; }
+    [Range(0, int.MaxValue)]
+    public int ListPageSize { get; set; }
 
     /// <summary>
     /// What <c>GET /ImageStore/$/Info</c> reports as <c>DiskInfo.Capacity</c>, in bytes: Azure's limit for a standard

@@ -22,7 +22,7 @@ public class ListingFillTests
             from budget in Gen.Int[0, 1500]
             from storagePage in Gen.Int[1, 7]
             from cap in Gen.Int[0, 4]
-            select (Names: names.Select(s => "p/" + string.Join('/', s.Select(i => Segments[i]))).Distinct().ToArray(), Budget: ListingSize.PageOverhead + budget, StoragePage: storagePage, Cap: cap == 0 ? (int?)null : cap);
+            select (Names: names.Select(s => "p/" + string.Join('/', s.Select(i => Segments[i]))).Distinct().ToArray(), Budget: ListingSize.PageOverhead + budget, StoragePage: storagePage, Cap: cap);
 
         await gen.SampleAsync(async c =>
         {
@@ -49,7 +49,7 @@ public class ListingFillTests
                 var entries = page.Files.Select(f => (Key: f.Name, Size: ListingSize.File(f.Name)))
                     .Concat(page.Folders.Select(f => (Key: f.Path + "/", Size: ListingSize.Folder(f.Path)))).ToList();
                 Assert.True(entries.Count == 1 || entries.Sum(e => e.Size) <= c.Budget - ListingSize.PageOverhead, $"page of {entries.Count} over budget");
-                Assert.True(c.Cap is null || entries.Count <= c.Cap);
+                Assert.True(c.Cap == 0 || entries.Count <= c.Cap);
                 seen.AddRange(entries.Select(e => e.Key).Order(StringComparer.Ordinal));
                 token = page.ContinuationToken;
                 Assert.True(++pages <= 200);

@@ -68,7 +68,7 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
     private async Task<Fill> FillAsync(string prefix, ListPosition start, string? token, StorePath? path, CancellationToken cancellationToken)
     {
         var budget = options.Value.ListPageBytes - ListingSize.PageOverhead;
-        var cap = options.Value.ListPageSize ?? int.MaxValue;
+        var cap = options.Value.ListPageSize > 0 ? options.Value.ListPageSize : int.MaxValue;
         // No more entries per List Blobs call than could fit (the smallest entry is a folder with a one-character name).
         var fetch = (int)Math.Min(Math.Min(cap, ListingSize.StoragePageSize), (budget / (ListingSize.FolderOverhead + 1)) + 1);
         var files = new List<StoredFile>();
