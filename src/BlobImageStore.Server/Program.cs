@@ -6,6 +6,8 @@ using BlobImageStore.Server.Hosting;
 // appsettings.json is read from beside the app, wherever the server is started from.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
+// The Azure SDK logs every expected 404, 409 and 412 of the store's conditional writes as a warning: only its errors.
+builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
 builder.UseGatewayAddressByDefault();                 // http://127.0.0.1:19080 unless --urls says otherwise
 if (!builder.EnsureFree())                            // a busy port: one line naming --urls, exit code 1
 {
