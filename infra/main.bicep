@@ -96,10 +96,14 @@ param tombstoneRetention string = '7.00:00:00'
 @minLength(11)
 param cleanupSchedule string = '0 */5 * * * *'
 
-@description('Most entries in one page of a content listing (ImageStore:ListPageSize, 1-5000).')
-@minValue(1)
-@maxValue(5000)
-param listPageSize int = 1000
+@description('Most entries in one page of a content listing (ImageStore:ListPageSize); 0 for no limit but ImageStore:ListPageBytes.')
+@minValue(0)
+param listPageSize int = 0
+
+@description('How much of a listing one page holds, bytes of JSON (ImageStore:ListPageBytes): Service Fabric\'s 4 MiB x 0.75, so clients that never page see whole folders.')
+@minValue(16384)
+@maxValue(268435456)
+param listPageBytes int = 3145728
 
 @description('Bytes per staged block (ImageStore:BlockSize): one pooled buffer each, at most two per request, so it bounds memory per upload.')
 @minValue(65536)
@@ -308,6 +312,7 @@ module api 'app/api.bicep' = {
     tombstoneRetention: tombstoneRetention
     cleanupSchedule: cleanupSchedule
     listPageSize: listPageSize
+    listPageBytes: listPageBytes
     blockSize: blockSize
     accountCapacity: accountCapacity
     responsePathSeparator: responsePathSeparator

@@ -61,8 +61,11 @@ param tombstoneRetention string
 @description('ImageStore:CleanupSchedule, the NCRONTAB schedule (with seconds) of the SessionCleanup timer.')
 param cleanupSchedule string
 
-@description('ImageStore:ListPageSize, most entries in one page of a content listing.')
+@description('ImageStore:ListPageSize, most entries in one page of a content listing (0: no limit but ListPageBytes).')
 param listPageSize int
+
+@description('ImageStore:ListPageBytes, bytes of JSON one listing page holds.')
+param listPageBytes int
 
 @description('ImageStore:BlockSize, bytes per staged block (one pooled buffer each).')
 param blockSize int
@@ -217,6 +220,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'ImageStore__ListPageSize'
           value: string(listPageSize)
+        }
+        {
+          name: 'ImageStore__ListPageBytes'
+          value: string(listPageBytes)
         }
         {
           name: 'ImageStore__BlockSize'

@@ -37,8 +37,11 @@ public sealed class FunctionAuthorizationLevel(IOptions<ImageStoreSecurityOption
 
             for (var i = 0; i < bindings.Count; i++)
             {
+                // Only the API's triggers (declared at function level); the anonymous ones (probes, OpenAPI, the
+                // explorer's files) stay anonymous whatever the mode.
                 if (JsonNode.Parse(bindings[i]) is JsonObject binding
-                    && string.Equals((string?)binding["type"], "httpTrigger", StringComparison.OrdinalIgnoreCase))
+                    && string.Equals((string?)binding["type"], "httpTrigger", StringComparison.OrdinalIgnoreCase)
+                    && !string.Equals((string?)binding["authLevel"], "anonymous", StringComparison.OrdinalIgnoreCase))
                 {
                     binding["authLevel"] = level;
                     bindings[i] = binding.ToJsonString();

@@ -1,4 +1,6 @@
+using BlobImageStore.Health;
 using BlobImageStore.Http;
+using BlobImageStore.OpenApi;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -42,6 +44,34 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
     /// <summary><c>/$/GetAadMetadata</c>: where sfctl and the .NET client sign in (served without authentication by the app).</summary>
     [Function("AadMetadata")]
     public Task<IActionResult> AadMetadataAsync([HttpTrigger(Level, Route = AadMetadataRoute)] HttpRequest request) => HandleAsync(request);
+
+    public const string LiveRoute = "healthz";
+    public const string ReadyRoute = "readyz";
+    public const string OpenApiRoute = "openapi/v1.json";
+
+    /// <summary><c>/healthz</c>: liveness, anonymous whatever the API's keys (for Azure's health check and load balancers).</summary>
+    [Function("Healthz")]
+    public async Task<IActionResult> HealthzAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = LiveRoute)] HttpRequest request)
+    {
+        await ImageStoreHealth.AnswerAsync(request.HttpContext, ImageStoreHealth.LivePath);
+        return new EmptyResult();
+    }
+
+    /// <summary><c>/readyz</c>: Blob Storage reachable and both containers present; anonymous.</summary>
+    [Function("Readyz")]
+    public async Task<IActionResult> ReadyzAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", "head", Route = ReadyRoute)] HttpRequest request)
+    {
+        await ImageStoreHealth.AnswerAsync(request.HttpContext, ImageStoreHealth.ReadyPath);
+        return new EmptyResult();
+    }
+
+    /// <summary><c>/openapi/v1.json</c>: the API description (the official spec plus this server's additions); anonymous.</summary>
+    [Function("OpenApi")]
+    public async Task<IActionResult> OpenApiAsync([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = OpenApiRoute)] HttpRequest request)
+    {
+        await ImageStoreOpenApi.WriteAsync(request.HttpContext);
+        return new EmptyResult();
+    }
 
     private async Task<IActionResult> HandleAsync(HttpRequest request)
     {

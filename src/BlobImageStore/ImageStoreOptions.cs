@@ -20,12 +20,20 @@ public sealed class ImageStoreOptions
     public string SessionContainer { get; set; } = "imagestore-sessions";
 
     /// <summary>
-    /// Most entries (files and folders together) in one page of a content listing; more come with a
-    /// <c>ContinuationToken</c>. Each folder in a page costs a listing of its own (to count its files), so this also
-    /// bounds the work per request. Azure returns at most 5,000 entries per List Blobs call.
+    /// How much of a listing one page holds, in bytes of its JSON answer (each entry's size estimated from its name), before
+    /// a <c>ContinuationToken</c>. The default is Service Fabric's: its pages fill up to NamingService MaxMessageSize
+    /// (4 MiB) times MessageContentBufferRatio (0.75), so clients that never page (sfctl, the .NET client, Service
+    /// Fabric Explorer) see whole folders of thousands of files.
     /// </summary>
-    [Range(1, 5000)]
-    public int ListPageSize { get; set; } = 1000;
+    [Range(16 * 1024, 256 * 1024 * 1024)]
+    public int ListPageBytes { get; set; } = Content.ListingSize.ServiceFabricPageBytes;
+
+    /// <summary>
+    /// Most entries (files and folders together) in one page of a content listing, on top of <see cref="ListPageBytes"/>;
+    /// 0 (the default) for no limit but the size. Each folder in a page costs a listing of its own (to count its files).
+    /// </summary>
+    [Range(0, int.MaxValue)]
+    public int ListPageSize { get; set; }
 
     /// <summary>
     /// What <c>GET /ImageStore/$/Info</c> reports as <c>DiskInfo.Capacity</c>, in bytes: Azure's limit for a standard

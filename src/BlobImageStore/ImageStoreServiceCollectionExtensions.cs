@@ -1,5 +1,6 @@
 using BlobImageStore.Content;
 using BlobImageStore.Explorer;
+using BlobImageStore.Health;
 using BlobImageStore.Http;
 using BlobImageStore.Http.Operations;
 using BlobImageStore.Security;
@@ -91,6 +92,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddImageStoreSecurity(configuration); // ImageStore:Security and :Limits, checked in ImageStoreEndpoint
         services.AddSingleton<ImageStoreEndpoint>();
         services.AddSingleton<ExplorerAssets>(); // the Image Store Explorer page at /Explorer
+        services.AddImageStoreHealth(); // /healthz and /readyz (Health/ImageStoreHealth.cs)
         return services;
     }
 

@@ -92,7 +92,15 @@ public sealed class PublishOutputTests(PublishedFunctionsApp app) : IClassFixtur
         using var metadata = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "functions.metadata")));
         var functions = metadata.RootElement.EnumerateArray().ToDictionary(f => f.GetProperty("name").GetString()!);
 
-        Assert.Equal(["AadMetadata", "ClusterManifest", "Explorer", "ExplorerRoot", "ImageStore", "ImageStoreRoot", "SessionCleanup"], functions.Keys.Order());
+        Assert.Equal(["AadMetadata", "ClusterManifest", "Explorer", "ExplorerRoot", "Healthz", "ImageStore", "ImageStoreRoot", "OpenApi", "Readyz", "SessionCleanup"], functions.Keys.Order());
+        foreach (var (name, route) in new[] { ("Healthz", "healthz"), ("Readyz", "readyz"), ("OpenApi", "openapi/v1.json") })
+        {
+            // The probes and the API description are anonymous whatever the API's own authorization level.
+            var trigger = Binding(functions[name], "httpTrigger");
+            Assert.Equal(route, trigger.GetProperty("route").GetString());
+            Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+        }
+
         foreach (var (name, route) in new[] { ("ImageStore", "ImageStore/{*rest}"), ("ImageStoreRoot", "ImageStore"), ("ClusterManifest", "$/GetClusterManifest"), ("AadMetadata", "$/GetAadMetadata") })
         {
             var function = functions[name];

@@ -41,6 +41,8 @@ public sealed class HttpLayerTests(StoreFixture store)
     [InlineData("1.0")]
     [InlineData("9.1")]
     [InlineData("6.5-preview")]
+    [InlineData("6")]
+    [InlineData("9.10")]
     public async Task Api_versions_from_1_0_to_9_1_are_accepted(string version)
     {
         using var response = await Api.Http.GetAsync($"/ImageStore/$/GetUploadSession?api-version={version}&session-id={Guid.NewGuid()}");
@@ -53,6 +55,15 @@ public sealed class HttpLayerTests(StoreFixture store)
     [InlineData("api-version=0.9&")]
     [InlineData("api-version=9.2&")]
     [InlineData("api-version=six&")]
+    [InlineData("api-version=NaN&")]
+    [InlineData("api-version=nan-preview&")]
+    [InlineData("api-version=Infinity&")]
+    [InlineData("api-version=-Infinity&")]
+    [InlineData("api-version=6e0&")]
+    [InlineData("api-version=%2B6.0&")]
+    [InlineData("api-version=6.&")]
+    [InlineData("api-version=.6&")]
+    [InlineData("api-version=9.10000000001&")]
     public async Task Missing_or_out_of_range_api_versions_are_invalid_argument_naming_the_range(string apiVersion)
     {
         using var response = await Api.Http.GetAsync($"/ImageStore/$/GetUploadSession?{apiVersion}session-id={Guid.NewGuid()}");

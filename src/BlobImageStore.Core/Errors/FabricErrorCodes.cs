@@ -1,6 +1,9 @@
 namespace BlobImageStore.Errors;
 
-/// <summary>The <c>FabricErrorCodes</c> this store sends (spec enum plus the runtime-only codes of note S16).</summary>
+/// <summary>
+/// The <c>FabricErrorCodes</c> this store sends (spec enum plus the runtime-only codes of note S16). Every code here has
+/// a row in docs/errors.md (status, meaning, what the client should do); a unit test keeps the two in step.
+/// </summary>
 public static class FabricErrorCodes
 {
     public const string InvalidArgument = "E_INVALIDARG";
@@ -8,6 +11,7 @@ public static class FabricErrorCodes
     public const string PathTooLong = "FABRIC_E_PATH_TOO_LONG";
     public const string InvalidNameUri = "FABRIC_E_INVALID_NAME_URI";
     public const string FileNotFound = "FABRIC_E_FILE_NOT_FOUND";
+    public const string DirectoryNotFound = "FABRIC_E_DIRECTORY_NOT_FOUND";
     public const string ValueTooLarge = "FABRIC_E_VALUE_TOO_LARGE";
     public const string Timeout = "FABRIC_E_TIMEOUT";
     public const string ServiceOffline = "FABRIC_E_SERVICE_OFFLINE";

@@ -23,7 +23,9 @@ public sealed record AzuriteOptions
 /// <summary>
 /// Azurite's blob service from the repo's npm lock, started as a child process with telemetry off (without it,
 /// Azurite reaches for an outside address and lingers after SIGTERM) and the API-version check off (the SDK
-/// speaks a newer x-ms-version than Azurite knows). Stopped by its PID.
+/// speaks a newer x-ms-version than Azurite knows). Stopped by its PID; and it never outlives the process that
+/// started it, even one killed with SIGKILL: a watchdog preloaded into node (<see cref="Watchdog"/>) ends Azurite
+/// as soon as its parent is gone or its stdin pipe from the parent closes.
 /// </summary>
 public sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -47,6 +49,34 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
     public string ConnectionString => ConnectionStringFor(Port);
 
+    /// <summary>The environment variable that tells the watchdog which process to outlive no longer than.</summary>
+    public const string ParentPidVariable = "BLOBIMAGESTORE_AZURITE_PARENT_PID";
+
+    /// <summary>
+    /// Preloaded into Azurite's node process: it exits when its parent is gone. On Linux and macOS an orphan is
+    /// re-parented, so its <c>ppid</c> changes; on every platform signal 0 to the parent's PID fails once it has exited;
+    /// and the parent holds the write end of the child's stdin, which the kernel closes when the parent dies, however it
+    /// dies. Checked every 250 ms, and at once on stdin's end.
+    /// </summary>
+    public const string Watchdog = """
+        const parent = Number(process.env.BLOBIMAGESTORE_AZURITE_PARENT_PID);
+        if (parent > 0) {
+          const gone = () => {
+            if (process.platform !== 'win32' && process.ppid !== parent) return true;
+            try { process.kill(parent, 0); return false; } catch (e) { return e.code === 'ESRCH'; }
+          };
+          const check = () => { if (gone()) process.exit(0); };
+          check();
+          setInterval(check, 250).unref();
+          process.stdin.on('end', () => process.exit(0));
+          process.stdin.on('error', () => process.exit(0));
+          process.stdin.resume();
+        }
+        """;
+
+    private static readonly string WatchdogImport =
+        "data:text/javascript;base64," + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Watchdog));
+
     public static string ConnectionStringFor(int port) =>
         $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};BlobEndpoint=http://127.0.0.1:{port}/{AccountName};";
 
@@ -63,13 +93,15 @@ public sealed class AzuriteProcess : IAsyncDisposable
         var main = FindAzurite(options.ToolsRoot);
         var start = new ProcessStartInfo("node")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        start.Environment[ParentPidVariable] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         foreach (var arg in new[]
                  {
-                     main, "--blobHost", "127.0.0.1", "--blobPort", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--import", WatchdogImport, main, "--blobHost", "127.0.0.1", "--blobPort", options.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--disableTelemetry", "--skipApiVersionCheck", "--silent",
                  })
         {
@@ -114,6 +146,27 @@ public sealed class AzuriteProcess : IAsyncDisposable
         }
 
         return azurite;
+    }
+
+    /// <summary>Adopts an Azurite this process did not start (it is never stopped by this instance).</summary>
+    public static AzuriteProcess Running(int port) => new(port, null);
+
+    /// <summary>Whether something listens on the loopback port.</summary>
+    public static Task<bool> IsPortInUseAsync(int port, CancellationToken cancellationToken) => IsListeningAsync(port, cancellationToken);
+
+    /// <summary>Whether what listens on the port answers HTTP as Azurite's blob service does (its <c>Server</c> header).</summary>
+    public static async Task<bool> IsAzuriteAsync(int port, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
+        try
+        {
+            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/{AccountName}?comp=list"), cancellationToken);
+            return response.Headers.Server.ToString().Contains("Azurite-Blob", StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>A free TCP port on the loopback address.</summary>

@@ -41,6 +41,8 @@ public sealed partial class ImageStoreEndpoint
         var started = Stopwatch.GetTimestamp();
         using var activity = RequestTelemetry.StartRequest(); // the operation's span; the storage calls' spans go below it
         var request = ImageStoreRequest.FromHttp(context);
+        var body = new DeadlineRequestBody(context.Request.BodyReader);
+        context.Request.Body = body;
         string operationId = "Unknown";
         IResult result;
         try
@@ -56,6 +58,7 @@ public sealed partial class ImageStoreEndpoint
             RequestTelemetry.SetOperation(activity, operationId);
             await _access.AuthorizeAsync(context, operation); // 401/403 before anything is read (Security/ImageStoreAccess.cs)
             request.ValidateApiVersion();
+            request.ValidateContentCoding();
             result = await RunAsync(operation, request, context.RequestAborted);
         }
         catch (Exception e) when (ToFabricError(e, context) is { } error)
@@ -70,9 +73,10 @@ public sealed partial class ImageStoreEndpoint
         }
 
         await result.ExecuteAsync(context);
-        RequestTelemetry.Record(context, operationId, request, result, Stopwatch.GetElapsedTime(started));
-        LogRequest(_logger, operationId, context.Request.Method, context.Request.Path.Value, context.Response.StatusCode,
-            (result as FabricErrorResult)?.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        RequestTelemetry.Record(context, operationId, request, result, elapsed);
+        LogRequest(_logger, context.Request.Method, operationId, context.Request.Path.Value, context.Response.StatusCode,
+            (result as FabricErrorResult)?.Code ?? "-", body.BytesRead, elapsed.TotalMilliseconds);
     }
 
     private async Task<IResult> RunAsync(IImageStoreOperation operation, ImageStoreRequest request, CancellationToken aborted)
@@ -149,8 +153,9 @@ public sealed partial class ImageStoreEndpoint
         e is OperationCanceledException or TaskCanceledException
         || (e is RequestFailedException or AggregateException or IOException && e.InnerException is { } inner && IsCancellation(inner));
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{OperationId} {Method} {Path} -> {Status} {ErrorCode} in {ElapsedMs:0.0} ms")]
-    private static partial void LogRequest(ILogger logger, string operationId, string method, string? path, int status, string? errorCode, double elapsedMs);
+    /// <summary>The one line per request: method, operation, path, status, FabricError code ("-" when none), body bytes received, duration.</summary>
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Method} {OperationId} {Path} {Status} {ErrorCode} {BytesReceived} B {ElapsedMs:0.0} ms")]
+    private static partial void LogRequest(ILogger logger, string method, string operationId, string? path, int status, string errorCode, long bytesReceived, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{OperationId} {Path}: the client went away before the answer")]
     private static partial void LogAborted(ILogger logger, string operationId, string? path);

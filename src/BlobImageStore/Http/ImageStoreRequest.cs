@@ -110,7 +110,11 @@ public sealed class ImageStoreRequest
     public const double MinApiVersion = 1.0;
     public const double MaxApiVersion = 9.1;
 
-    /// <summary>Checks <c>api-version</c> the way the gateway does: required, <c>-preview</c> stripped, within range.</summary>
+    /// <summary>
+    /// Checks <c>api-version</c> the way the gateway does: required, <c>-preview</c> stripped, within range. Only plain
+    /// decimal numbers count (<c>6</c>, <c>6.0</c>, <c>6.2-preview</c>): <c>NaN</c>, <c>Infinity</c>, signs, exponents and
+    /// other spellings that <see cref="double.TryParse(string?, out double)"/> would accept are refused.
+    /// </summary>
     public void ValidateApiVersion()
     {
         var text = Query("api-version");
@@ -120,12 +124,47 @@ public sealed class ImageStoreRequest
                 $"The api-version query parameter is missing. Add ?api-version=6.0 (any version from {MinApiVersion:0.0} to {MaxApiVersion:0.0} is accepted).");
         }
 
-        var number = text.EndsWith("-preview", StringComparison.OrdinalIgnoreCase) ? text[..^"-preview".Length] : text;
-        if (!double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var version)
-            || version < MinApiVersion || version > MaxApiVersion)
+        if (!TryParseApiVersion(text, out var version) || version < (decimal)MinApiVersion || version > (decimal)MaxApiVersion)
         {
             throw FabricException.InvalidArgument(
                 $"api-version '{text}' is not supported. Use a version from {MinApiVersion:0.0} to {MaxApiVersion:0.0}, e.g. 6.0.");
+        }
+    }
+
+    /// <summary>An api-version as a finite decimal: digits, optionally a '.' and more digits, optionally <c>-preview</c>.</summary>
+    internal static bool TryParseApiVersion(string text, out decimal version)
+    {
+        version = 0;
+        var number = text.EndsWith("-preview", StringComparison.OrdinalIgnoreCase) ? text[..^"-preview".Length] : text;
+        var dot = number.IndexOf('.');
+        var whole = dot < 0 ? number : number[..dot];
+        var fraction = dot < 0 ? "0" : number[(dot + 1)..];
+        return whole.Length is > 0 and <= 9 && fraction.Length is > 0 and <= 9
+            && whole.All(char.IsAsciiDigit) && fraction.All(char.IsAsciiDigit)
+            && decimal.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out version);
+    }
+
+    /// <summary>
+    /// Refuses a request body in a content coding (415): the store keeps exactly the bytes it is sent, so a body still
+    /// compressed (<c>Content-Encoding: gzip</c>, or <c>Transfer-Encoding: gzip, chunked</c>, which Kestrel de-chunks but
+    /// does not decode) would be stored encoded. Only <c>identity</c> and plain <c>chunked</c> framing are accepted.
+    /// </summary>
+    public void ValidateContentCoding()
+    {
+        var contentEncoding = Header("Content-Encoding");
+        if (!string.IsNullOrWhiteSpace(contentEncoding)
+            && !contentEncoding.Split(',').All(c => c.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new FabricException(System.Net.HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
+                $"Content-Encoding '{contentEncoding}' is not supported: the store keeps the bytes exactly as sent. Send the body uncompressed, without a Content-Encoding header.");
+        }
+
+        var transferEncoding = Header("Transfer-Encoding");
+        if (!string.IsNullOrWhiteSpace(transferEncoding)
+            && !transferEncoding.Split(',').All(c => c.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase)))
+        {
+            throw new FabricException(System.Net.HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
+                $"Transfer-Encoding '{transferEncoding}' is not supported: only 'chunked' framing is accepted, no compression. Send the body uncompressed.");
         }
     }
 

@@ -92,10 +92,13 @@ public sealed class InProcessFunctions : IAsyncDisposable
         var responseBody = new MemoryStream();
         context.Response.Body = responseBody;
 
-        // The host routes /ImageStore to ImageStoreRoot, /$/GetClusterManifest to ClusterManifest and /ImageStore/{*rest} to ImageStore.
+        // The host routes /healthz, /readyz and /openapi/v1.json to their functions, /ImageStore to ImageStoreRoot, /$/GetClusterManifest to ClusterManifest and /ImageStore/{*rest} to ImageStore.
         var functions = HttpFunctions;
         var path = request.Path.Value!.TrimEnd('/');
-        var result = path.Equals("/ImageStore", StringComparison.OrdinalIgnoreCase) ? await functions.ImageStoreRootAsync(request)
+        var result = path.Equals("/" + ImageStoreFunctions.LiveRoute, StringComparison.OrdinalIgnoreCase) ? await functions.HealthzAsync(request)
+            : path.Equals("/" + ImageStoreFunctions.ReadyRoute, StringComparison.OrdinalIgnoreCase) ? await functions.ReadyzAsync(request)
+            : path.Equals("/" + ImageStoreFunctions.OpenApiRoute, StringComparison.OrdinalIgnoreCase) ? await functions.OpenApiAsync(request)
+            : path.Equals("/ImageStore", StringComparison.OrdinalIgnoreCase) ? await functions.ImageStoreRootAsync(request)
             : path.Equals("/" + ImageStoreFunctions.ClusterManifestRoute, StringComparison.OrdinalIgnoreCase) ? await functions.ClusterManifestAsync(request)
             : path.Equals("/" + ImageStoreFunctions.AadMetadataRoute, StringComparison.OrdinalIgnoreCase) ? await functions.AadMetadataAsync(request)
             : await functions.ImageStoreAsync(request);

@@ -14,7 +14,7 @@ namespace BlobImageStore.Http.Operations;
 /// </summary>
 public sealed class GetImageStoreFolderSize(StoreUsage usage, IOptions<ImageStoreOptions> options) : IImageStoreOperation
 {
-    public const string DirectoryNotFound = "FABRIC_E_DIRECTORY_NOT_FOUND";
+    public const string DirectoryNotFound = Errors.FabricErrorCodes.DirectoryNotFound;
 
     public string OperationId => "GetImageStoreFolderSize";
 
