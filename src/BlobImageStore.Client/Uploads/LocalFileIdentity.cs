@@ -16,7 +16,11 @@ public sealed record LocalFileIdentity(long Size, DateTime LastWriteUtc, string 
     private const int SampleBytes = 64 * 1024;
     private const int Samples = 16;
 
-    public static async Task<LocalFileIdentity> CaptureAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Reads the identity of the file at <paramref name="path"/>.</summary>
+    /// <param name="path">The local file.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    /// <returns>Its size, write time and fingerprint.</returns>
+    public static async Task<LocalFileIdentity> CaptureAsync(string path, CancellationToken cancellationToken = default)
     {
         var info = new FileInfo(path);
         if (!info.Exists)

@@ -75,6 +75,10 @@ public sealed partial class ResumableUploader
     private readonly IResumeJournal _journal;
     private readonly ILogger<ResumableUploader> _logger;
 
+    /// <summary>An uploader over <paramref name="sessions"/> that remembers its unfinished uploads in <paramref name="journal"/>.</summary>
+    /// <param name="sessions">The upload-session operations.</param>
+    /// <param name="journal">Where unfinished uploads (and committed files) are recorded.</param>
+    /// <param name="logger">Optional.</param>
     public ResumableUploader(IUploadSessionClient sessions, IResumeJournal journal, ILogger<ResumableUploader>? logger = null)
     {
         _sessions = sessions;
@@ -82,8 +86,20 @@ public sealed partial class ResumableUploader
         _logger = logger ?? NullLogger<ResumableUploader>.Instance;
     }
 
+    internal IResumeJournal Journal => _journal;
+
+    internal Uri Endpoint => _sessions.Endpoint;
+
+    /// <summary>Uploads <paramref name="localFile"/> to <paramref name="storePath"/>, resuming this machine's unfinished
+    /// upload of the same file.</summary>
+    /// <param name="localFile">The file.</param>
+    /// <param name="storePath">Where it goes.</param>
+    /// <param name="options">Chunking, parallelism, resume; null for the defaults.</param>
+    /// <param name="progress">Optional.</param>
+    /// <param name="cancellationToken">Stops the upload; the session stays, and the next run resumes it.</param>
+    /// <returns>What was sent and resumed.</returns>
     public async Task<FileUploadResult> UploadAsync(
-        string localFile, string storePath, FileUploadOptions? options, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
+        string localFile, string storePath, FileUploadOptions? options = null, IProgress<UploadProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         options ??= new FileUploadOptions();
         options.Validate();
