@@ -297,7 +297,7 @@ public static class Commands
 
                 throw new CliException(ExitCodes.NotFound, ImageStoreErrorCodes.DoesNotExist,
                     $"nothing to delete: there is no file or folder '{target}' in the store.",
-                    $"list the folder above it with 'imagestore ls {Parent(target)}' (paths are case-sensitive).");
+                    $"list the folder above it with '{("imagestore ls " + Parent(target)).Trim()}' (paths are case-sensitive).");
             }
 
             var isFile = first.StoreFolders.Count == 0 && first.StoreFiles.Count == 1 && StorePaths.Normalize(first.StoreFiles[0].StoreRelativePath) == target;
