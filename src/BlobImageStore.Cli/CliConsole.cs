@@ -18,7 +18,8 @@ public sealed class CliConsole
     /// <summary>Spectre.Console on stderr: progress bars and confirmation prompts.</summary>
     public required IAnsiConsole ErrorConsole { get; init; }
 
-    /// <summary>A person is at the terminal: stdin and stderr are a terminal (prompts can be answered, bars seen).</summary>
+    /// <summary>A person is at the terminal: stdin and stderr are a terminal, so a question can be asked and answered.
+    /// (Progress bars need only stderr to be a terminal: <see cref="ErrorConsole"/>'s capabilities say so.)</summary>
     public required bool Interactive { get; init; }
 
     /// <summary>The process's own console.</summary>
@@ -28,7 +29,7 @@ public sealed class CliConsole
         var error = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(Console.Error),
-            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            Interactive = Console.IsErrorRedirected ? InteractionSupport.No : InteractionSupport.Detect,
             Ansi = Console.IsErrorRedirected ? AnsiSupport.No : AnsiSupport.Detect,
         });
         return new CliConsole { Out = Console.Out, Error = Console.Error, ErrorConsole = error, Interactive = interactive };

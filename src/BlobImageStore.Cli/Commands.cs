@@ -28,7 +28,7 @@ public static class Commands
 
             const string hint = "run 'imagestore --help' or 'imagestore <command> --help' for the usage; '--' ends the options (imagestore rm -- -odd-name).";
             console.Error.WriteLine($"hint: {hint}");
-            if (args.Contains("json") && parse.GetResult(global.Output) is not null && parse.GetValue(global.Output) == OutputFormat.Json)
+            if (WantsJson(parse, global))
             {
                 Results.Write(console, OutputFormat.Json, new ErrorOutput(new ErrorDetail("usage", null, string.Join(" ", errors), hint, ExitCodes.Usage)),
                     CliJson.Output.ErrorOutput, _ => []);
@@ -38,6 +38,18 @@ public static class Commands
         }
 
         return await parse.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error }, cancellationToken);
+    }
+
+    private static bool WantsJson(ParseResult parse, GlobalOptions global)
+    {
+        try
+        {
+            return parse.GetResult(global.Output) is { } result && !result.Errors.Any() && parse.GetValue(global.Output) == OutputFormat.Json;
+        }
+        catch (InvalidOperationException)
+        {
+            return false; // the option itself is what is wrong
+        }
     }
 
     /// <summary>

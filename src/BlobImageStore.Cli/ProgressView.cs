@@ -21,7 +21,7 @@ public static class ProgressView
     public static ProgressMode Resolve(ProgressMode mode, bool quiet, CliConsole console) => mode switch
     {
         ProgressMode.Auto when quiet => ProgressMode.None,
-        ProgressMode.Auto => console.Interactive && console.ErrorConsole.Profile.Capabilities.Interactive ? ProgressMode.Bars : ProgressMode.Plain,
+        ProgressMode.Auto => console.ErrorConsole.Profile.Capabilities is { Interactive: true, Ansi: true } ? ProgressMode.Bars : ProgressMode.Plain,
         _ => mode,
     };
 
