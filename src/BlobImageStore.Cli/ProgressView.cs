@@ -182,8 +182,15 @@ public static class ProgressView
     {
         protected override bool NoWrap => true;
 
-        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) =>
-            new Text(ShortenMiddle(Markup.Remove(task.Description), width));
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+        {
+            // The package's total reads "MyApp (3/7 files)": the count stays whole, the path gives way.
+            var text = Markup.Remove(task.Description);
+            var count = text.EndsWith(" files)", StringComparison.Ordinal) ? text.LastIndexOf(" (", StringComparison.Ordinal) : -1;
+            return new Text(count > 0 && width - (text.Length - count) >= 8
+                ? ShortenMiddle(text[..count], width - (text.Length - count)) + text[count..]
+                : ShortenMiddle(text, width));
+        }
 
         public override int? GetColumnWidth(RenderOptions options) => width;
     }

@@ -15,15 +15,15 @@ public sealed partial class ProgressRenderingTests
     private const string LongPath = "Contoso.Fabrikam.OrderProcessingApp/OrderProcessingServicePkg/Code/Contoso.Fabrikam.OrderProcessing.Service.dll";
 
     /// <summary>The lines the live display drew (cursor movements stripped, each refresh one after the other).</summary>
-    private static async Task<IReadOnlyList<string>> RenderAsync(int width, bool package, Func<IProgress<PackageProgress>, Task> work) =>
-        (await FramesAsync(width, package, work)).SelectMany(f => f).ToList();
+    private static async Task<IReadOnlyList<string>> RenderAsync(int width, bool package, Func<IProgress<PackageProgress>, Task> work, string title = "MyApp") =>
+        (await FramesAsync(width, package, work, title)).SelectMany(f => f).ToList();
 
     /// <summary>Each refresh of the live display (Spectre pads each with a blank line above and below), as its lines.</summary>
-    private static async Task<IReadOnlyList<IReadOnlyList<string>>> FramesAsync(int width, bool package, Func<IProgress<PackageProgress>, Task> work)
+    private static async Task<IReadOnlyList<IReadOnlyList<string>>> FramesAsync(int width, bool package, Func<IProgress<PackageProgress>, Task> work, string title = "MyApp")
     {
         var console = new TestConsole().Width(width).Interactive().EmitAnsiSequences();
         var cli = new CliConsole { Out = new StringWriter(), Error = new StringWriter(), ErrorConsole = console, Interactive = true };
-        await ProgressView.RunAsync(ProgressMode.Bars, cli, "MyApp", 400 * MiB, package, async p =>
+        await ProgressView.RunAsync(ProgressMode.Bars, cli, title, 400 * MiB, package, async p =>
         {
             await work(p);
             await Task.Delay(250); // at least one refresh of the final state
@@ -123,8 +123,22 @@ public sealed partial class ProgressRenderingTests
 
         Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: '{l}'"));
         Assert.Contains(lines, l => l.StartsWith("MyApp (1/3 files)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Contoso\.Fab.*….*Service\.dll "));
         Assert.DoesNotContain(lines, l => l.Contains("ApplicationManifest", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("Contoso.Fab", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_long_package_title_keeps_its_file_count_at_80_columns()
+    {
+        var lines = await RenderAsync(80, package: true, async p =>
+        {
+            p.Report(new PackageProgress(12, 5, 400 * MiB, 10 * MiB, 10 * MiB, 5 * MiB, new UploadProgress(LongPath, 300 * MiB, 10 * MiB, 10 * MiB, 5 * MiB, UploadPhase.Uploading)));
+            await Task.Delay(250);
+        }, title: "Contoso.Fabrikam.OrderProcessingApplicationPackage");
+
+        Assert.All(lines, l => Assert.True(l.Length <= 80, $"{l.Length} columns: '{l}'"));
+        Assert.Contains(lines, l => Regex.IsMatch(l, @"^Cont.*….*ge \(5/12 files\) "));
     }
 
     [Theory]
