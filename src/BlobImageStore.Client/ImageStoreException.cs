@@ -45,35 +45,3 @@ public sealed class ImageStoreException : Exception
     /// <inheritdoc/>
     public override string ToString() => $"{Code} ({(int)StatusCode}): {Message}";
 }
-
-/// <summary>The FabricError codes a client acts on (spec enum plus the runtime-only upload-session codes, IMAGESTORE-API.md §4).</summary>
-public static class ImageStoreErrorCodes
-{
-    /// <summary><c>E_INVALIDARG</c>.</summary>
-    public const string InvalidArgument = "E_INVALIDARG";
-    /// <summary><c>E_FAIL</c>.</summary>
-    public const string Fail = "E_FAIL";
-    /// <summary><c>FABRIC_E_FILE_NOT_FOUND</c>.</summary>
-    public const string FileNotFound = "FABRIC_E_FILE_NOT_FOUND";
-    /// <summary><c>FABRIC_E_DIRECTORY_NOT_FOUND</c>.</summary>
-    public const string DirectoryNotFound = "FABRIC_E_DIRECTORY_NOT_FOUND";
-
-    /// <summary>What the official client makes of a 404 without a body; used here the same way.</summary>
-    public const string DoesNotExist = "FABRIC_E_DOES_NOT_EXIST";
-    /// <summary><c>FABRIC_E_VALUE_TOO_LARGE</c>.</summary>
-    public const string ValueTooLarge = "FABRIC_E_VALUE_TOO_LARGE";
-    /// <summary><c>FABRIC_E_TIMEOUT</c>.</summary>
-    public const string Timeout = "FABRIC_E_TIMEOUT";
-    /// <summary><c>FABRIC_E_INVALID_NAME_URI</c>.</summary>
-    public const string InvalidNameUri = "FABRIC_E_INVALID_NAME_URI";
-    /// <summary><c>FABRIC_E_PATH_TOO_LONG</c>.</summary>
-    public const string PathTooLong = "FABRIC_E_PATH_TOO_LONG";
-    /// <summary><c>FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE</c>.</summary>
-    public const string UploadSessionRangeNotSatisfiable = "FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE";
-    /// <summary><c>FABRIC_E_INVALID_UPLOAD_SESSION_ID</c>.</summary>
-    public const string InvalidUploadSessionId = "FABRIC_E_INVALID_UPLOAD_SESSION_ID";
-    /// <summary><c>FABRIC_E_UPLOAD_SESSION_ID_CONFLICT</c>.</summary>
-    public const string UploadSessionIdConflict = "FABRIC_E_UPLOAD_SESSION_ID_CONFLICT";
-    /// <summary><c>E_ACCESSDENIED</c>.</summary>
-    public const string AccessDenied = "E_ACCESSDENIED";
-}

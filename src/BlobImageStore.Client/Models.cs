@@ -1,17 +1,4 @@
-using System.Globalization;
-
 namespace BlobImageStore.Client;
-
-/// <summary>An inclusive byte range, as <c>ExpectedRanges</c> and <c>Content-Range</c> use them.</summary>
-public readonly record struct ByteRange(long First, long Last)
-{
-    /// <summary>Bytes in the range.</summary>
-    public long Length => Last - First + 1;
-
-    /// <summary><c>First-Last</c>.</summary>
-    /// <returns>The range as the protocol writes it.</returns>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{First}-{Last}");
-}
 
 /// <summary>One open upload session (the spec's <c>UploadSessionInfo</c>), numbers parsed.</summary>
 public sealed record UploadSessionInfo(

@@ -12,9 +12,9 @@ public sealed record ChunkSizeChoice(long ChunkSize, string? Adjustment);
 public static class ChunkSizing
 {
     /// <summary>Chunk boundaries the server allows per file (half of Azure's 50,000 committed blocks).</summary>
-    public const int MaxChunks = 25_000;
+    public const int MaxChunks = ImageStoreProtocol.MaxChunks;
     /// <summary>The server's default <c>ImageStore:MaxChunkSize</c>.</summary>
-    public const long DefaultMaxChunkSize = 100_000_000;
+    public const long DefaultMaxChunkSize = ImageStoreProtocol.DefaultMaxChunkSize;
     /// <summary>1,048,576 bytes.</summary>
     public const long MiB = 1024 * 1024;
 

@@ -81,7 +81,7 @@ public sealed record PackageUploadResult(
 public sealed partial class PackageUploader
 {
     /// <summary>The mark file of a complete folder.</summary>
-    public const string MarkFileName = "_.dir";
+    public const string MarkFileName = ImageStoreProtocol.MarkFileName;
 
     private readonly IImageStoreWriter _writer;
     private readonly IImageStoreReader _reader;
