@@ -128,7 +128,7 @@ public sealed class ClientConventionTests(ClientStoreFixture store, ITestOutputH
 
         output.WriteLine($"refused: {counter.Requests} attempts in {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.Equal(1 + options.Retry.MaxConnectRetries, counter.Requests);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed}");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed}"); // was 17 s through 6 retries; loose bound for a busy machine
     }
 
     [Fact]
