@@ -11,7 +11,7 @@ param environmentName string
 @minLength(1)
 param location string
 
-@description('Principal (object) ID of the deploying user or service principal, granted data access to the file and session containers for local runs; empty for none.')
+@description('Principal (object) ID of the deploying user or service principal, granted data access to the file and session containers for local runs (which also need their address in storageAllowedIpRanges); empty for none.')
 param principalId string = ''
 
 @description('Type of principalId.')
@@ -44,6 +44,9 @@ param logAnalyticsName string = ''
 
 @description('Application Insights component name; default generated.')
 param applicationInsightsName string = ''
+
+@description('Virtual network name; default generated.')
+param virtualNetworkName string = ''
 
 // Containers.
 @description('Container of the files (ImageStore:Container).')
@@ -85,9 +88,51 @@ param maxChunkSize int = 100000000
 @minLength(8)
 param sessionExpiry string = '00:30:00'
 
+@description('The cleanup keeps an ended session\'s tombstone this long (ImageStore:TombstoneRetention, a .NET TimeSpan such as 7.00:00:00): meanwhile its id still answers that it expired or was committed.')
+@minLength(8)
+param tombstoneRetention string = '7.00:00:00'
+
+@description('When the SessionCleanup timer runs (ImageStore:CleanupSchedule, NCRONTAB with seconds; default every 5 minutes).')
+@minLength(11)
+param cleanupSchedule string = '0 */5 * * * *'
+
+@description('Most entries in one page of a content listing (ImageStore:ListPageSize, 1-5000).')
+@minValue(1)
+@maxValue(5000)
+param listPageSize int = 1000
+
+@description('Bytes per staged block (ImageStore:BlockSize): one pooled buffer each, at most two per request, so it bounds memory per upload.')
+@minValue(65536)
+@maxValue(2147483647)
+param blockSize int = 4194304
+
+@description('Bytes GET /ImageStore/$/Info reports as DiskInfo.Capacity (ImageStore:AccountCapacity; default 5 PiB, a standard account\'s limit).')
+@minValue(1)
+param accountCapacity int = 5629499534213120
+
+@description('Separator of StoreRelativePath in answers (ImageStore:ResponsePathSeparator): \\ as a Windows cluster answers, or /.')
+@allowed([
+  '\\'
+  '/'
+])
+param responsePathSeparator string = '\\'
+
 @description('Lifecycle backstop: days without modification after which session records and path claims are deleted. Keep it well above sessionExpiry.')
 @minValue(1)
 param sessionRecordRetentionDays int = 7
+
+// Network: the storage account is reachable only through its private endpoint in this network, which the app joins.
+@description('Address space of the virtual network.')
+param vnetAddressPrefix string = '10.0.0.0/16'
+
+@description('Subnet the function app integrates with (Flex Consumption: at least /27, delegated to Microsoft.App/environments).')
+param appSubnetPrefix string = '10.0.1.0/24'
+
+@description('Subnet of the storage account\'s private endpoint.')
+param privateEndpointSubnetPrefix string = '10.0.2.0/24'
+
+@description('Public IP addresses or CIDR ranges allowed through the storage firewall besides the private endpoint (e.g. your workstation, to run the self-host or tests against the account); empty keeps public network access off.')
+param storageAllowedIpRanges array = []
 
 @description('Application Insights accepts only Entra ID-authenticated telemetry (the app authenticates with its managed identity).')
 param disableLocalAuthForTelemetry bool = true
@@ -120,6 +165,7 @@ var names = {
   identity: !empty(identityName) ? identityName : 'id-api-${resourceToken}'
   logAnalytics: !empty(logAnalyticsName) ? logAnalyticsName : 'log-${resourceToken}'
   applicationInsights: !empty(applicationInsightsName) ? applicationInsightsName : 'appi-${resourceToken}'
+  virtualNetwork: !empty(virtualNetworkName) ? virtualNetworkName : 'vnet-${resourceToken}'
 }
 
 resource rg 'Microsoft.Resources/resourceGroups@2025-04-01' = {
@@ -150,7 +196,25 @@ module storage 'modules/storage.bicep' = {
     deploymentContainerName: deploymentContainerName
     hostContainerNames: hostContainerNames
     sessionRecordRetentionDays: sessionRecordRetentionDays
+    allowedIpRanges: storageAllowedIpRanges
   }
+}
+
+module network 'modules/network.bicep' = {
+  name: 'network'
+  scope: rg
+  params: {
+    name: names.virtualNetwork
+    location: location
+    tags: tags
+    storageAccountName: names.storage
+    addressPrefix: vnetAddressPrefix
+    appSubnetPrefix: appSubnetPrefix
+    privateEndpointSubnetPrefix: privateEndpointSubnetPrefix
+  }
+  dependsOn: [
+    storage
+  ]
 }
 
 module monitoring 'modules/monitoring.bicep' = {
@@ -208,6 +272,14 @@ module api 'app/api.bicep' = {
     sessionContainerName: sessionContainerName
     maxChunkSize: maxChunkSize
     sessionExpiry: sessionExpiry
+    tombstoneRetention: tombstoneRetention
+    cleanupSchedule: cleanupSchedule
+    listPageSize: listPageSize
+    blockSize: blockSize
+    accountCapacity: accountCapacity
+    responsePathSeparator: responsePathSeparator
+    // Also orders the app after the private endpoint and its DNS: the host reaches storage on its first start.
+    subnetId: network.outputs.appSubnetId
   }
   // The identity's storage roles exist before the app first starts and reads its deployment package.
   dependsOn: [

@@ -55,6 +55,27 @@ param maxChunkSize int
 @description('ImageStore:SessionExpiry, a .NET TimeSpan (hh:mm:ss or d.hh:mm:ss).')
 param sessionExpiry string
 
+@description('ImageStore:TombstoneRetention, how long the cleanup keeps an ended session\'s tombstone, a .NET TimeSpan.')
+param tombstoneRetention string
+
+@description('ImageStore:CleanupSchedule, the NCRONTAB schedule (with seconds) of the SessionCleanup timer.')
+param cleanupSchedule string
+
+@description('ImageStore:ListPageSize, most entries in one page of a content listing.')
+param listPageSize int
+
+@description('ImageStore:BlockSize, bytes per staged block (one pooled buffer each).')
+param blockSize int
+
+@description('ImageStore:AccountCapacity, bytes reported as DiskInfo.Capacity.')
+param accountCapacity int
+
+@description('ImageStore:ResponsePathSeparator, \\ or / in StoreRelativePath answers.')
+param responsePathSeparator string
+
+@description('Subnet the app integrates with (delegated to Microsoft.App/environments): its way to the storage account\'s private endpoint.')
+param subnetId string
+
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
 }
@@ -97,6 +118,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Outbound traffic goes through the network, where the storage account's private endpoint is.
+    virtualNetworkSubnetId: subnetId
     siteConfig: {
       minTlsVersion: '1.2'
       // Flex Consumption: FUNCTIONS_WORKER_RUNTIME and the runtime version come from functionAppConfig.runtime.
@@ -153,6 +176,31 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
           name: 'ImageStore__SessionExpiry'
           value: sessionExpiry
         }
+        {
+          name: 'ImageStore__TombstoneRetention'
+          value: tombstoneRetention
+        }
+        {
+          name: 'ImageStore__ListPageSize'
+          value: string(listPageSize)
+        }
+        {
+          name: 'ImageStore__BlockSize'
+          value: string(blockSize)
+        }
+        {
+          name: 'ImageStore__AccountCapacity'
+          value: string(accountCapacity)
+        }
+        {
+          name: 'ImageStore__ResponsePathSeparator'
+          value: responsePathSeparator
+        }
+        // Read by the Functions host: the SessionCleanup timer's schedule is the binding expression %ImageStore:CleanupSchedule%.
+        {
+          name: 'ImageStore__CleanupSchedule'
+          value: cleanupSchedule
+        }
       ]
     }
     functionAppConfig: {
@@ -175,6 +223,23 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         version: '10.0'
       }
     }
+  }
+}
+
+// No basic (user name and password) publishing: deployments (azd, az functionapp deploy) authenticate with Entra ID.
+resource scmBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
+resource ftpBasicAuth 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
+  parent: functionApp
+  name: 'ftp'
+  properties: {
+    allow: false
   }
 }
 

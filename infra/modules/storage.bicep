@@ -1,5 +1,6 @@
 // The one storage account: the image store's files and session records, the Functions host's own
-// containers, and the Flex Consumption deployment package. Entra ID only (no shared key, no public blobs).
+// containers, and the Flex Consumption deployment package. Entra ID only (no shared key, no public blobs),
+// and no public network access: the function app reaches it through its private endpoint (modules/network.bicep).
 
 @description('Storage account name: 3-24 lowercase letters and digits, globally unique.')
 @minLength(3)
@@ -28,6 +29,8 @@ param hostContainerNames array
 @minValue(1)
 param sessionRecordRetentionDays int
 
+@description('Public IP addresses or ranges (CIDR) let through the account\'s firewall besides the private endpoint, e.g. a workstation that runs the self-hosted server against this account; empty (the default) turns public network access off.')
+param allowedIpRanges array
 
 resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
   name: name
@@ -45,10 +48,18 @@ resource storage 'Microsoft.Storage/storageAccounts@2026-09-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    // Only the private endpoint, unless addresses are allowed through the firewall; no trusted-service bypass.
+    publicNetworkAccess: empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
     networkAcls: {
-      defaultAction: 'Allow'
-      bypass: 'AzureServices'
+      defaultAction: 'Deny'
+      bypass: 'None'
+      ipRules: [
+        for range in allowedIpRanges: {
+          value: range
+          action: 'Allow'
+        }
+      ]
+      virtualNetworkRules: []
     }
   }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using BlobImageStore.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -43,9 +42,7 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
 
     private async Task<IActionResult> HandleAsync(HttpRequest request)
     {
-        // The handler tags the current activity (operation, session id, bytes, outcome) for telemetry; make sure there
-        // is one to tag when the worker started none for this invocation.
-        using var activity = Activity.Current is null ? new Activity("ImageStore.Request").Start() : null;
+        // The endpoint starts the operation's span (below the worker's invocation span) and tags both.
         await endpoint.HandleAsync(request.HttpContext);
         return new EmptyResult();
     }

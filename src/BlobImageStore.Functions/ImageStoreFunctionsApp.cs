@@ -1,6 +1,6 @@
-using BlobImageStore.Functions.Telemetry;
+using BlobImageStore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Azure.Functions.Worker;
+using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -17,11 +17,12 @@ public static class ImageStoreFunctionsApp
 
         services.AddBlobImageStore(configuration);
 
-        // Application Insights from the worker (APPLICATIONINSIGHTS_CONNECTION_STRING), with the image store's request
-        // tags on its telemetry and the BlobImageStore meter forwarded as custom metrics.
-        services.AddApplicationInsightsTelemetryWorkerService();
-        services.ConfigureFunctionsApplicationInsights();
-        services.AddImageStoreApplicationInsights();
+        // The self-host's OpenTelemetry pipeline (traces, metrics, logs; Azure Monitor and/or OTLP), with the worker's
+        // defaults: the Functions resource (service.name = the app's name), the worker's invocation spans, and the
+        // capability that tells the host the worker exports its own telemetry (host.json: telemetryMode OpenTelemetry).
+        services.AddOpenTelemetry()
+            .UseFunctionsWorkerDefaults()
+            .AddImageStoreTelemetry(configuration);
         return services;
     }
 }

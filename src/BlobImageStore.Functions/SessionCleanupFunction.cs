@@ -11,9 +11,17 @@ namespace BlobImageStore.Functions;
 /// </summary>
 public sealed partial class SessionCleanupFunction(SessionCleanup cleanup, ILogger<SessionCleanupFunction> logger)
 {
-    /// <summary>Every 5 minutes (NCRONTAB with seconds): a session is cleaned up at most 5 minutes after it expired;
-    /// requests treat it as expired from the exact moment anyway.</summary>
-    public const string Schedule = "0 */5 * * * *";
+    /// <summary>The app setting that holds the timer's NCRONTAB schedule (environment: <c>ImageStore__CleanupSchedule</c>).
+    /// The Functions host, not the worker, resolves it, so it must be an app setting: the templates set it.</summary>
+    public const string ScheduleSetting = "ImageStore:CleanupSchedule";
+
+    /// <summary>The timer's schedule: a binding expression the host resolves from <see cref="ScheduleSetting"/>.</summary>
+    public const string Schedule = "%" + ScheduleSetting + "%";
+
+    /// <summary>Every 5 minutes (NCRONTAB with seconds), the value the templates and the sample settings give
+    /// <see cref="ScheduleSetting"/>: a session is cleaned up at most 5 minutes after it expired; requests treat it as
+    /// expired from the exact moment anyway.</summary>
+    public const string DefaultSchedule = "0 */5 * * * *";
 
     [Function("SessionCleanup")]
     public async Task RunAsync([TimerTrigger(Schedule)] TimerInfo timer, CancellationToken cancellationToken)

@@ -107,6 +107,26 @@ public sealed class PublishOutputTests(PublishedFunctionsApp app) : IClassFixtur
 
         var timer = Binding(functions["SessionCleanup"], "timerTrigger");
         Assert.Equal(SessionCleanupFunction.Schedule, timer.GetProperty("schedule").GetString());
+        // An app-setting binding expression, resolved by the host: ImageStore__CleanupSchedule in the app settings.
+        Assert.Equal("%ImageStore:CleanupSchedule%", timer.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
+    public void Host_and_worker_send_telemetry_through_OpenTelemetry_only()
+    {
+        using var host = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "host.json")));
+        Assert.Equal("OpenTelemetry", host.RootElement.GetProperty("telemetryMode").GetString());
+
+        // The Azure SDK's storage spans need its experimental switch, read once at the worker's first storage call.
+        using var runtime = JsonDocument.Parse(File.ReadAllText(Path.Combine(Output, "BlobImageStore.Functions.runtimeconfig.json")));
+        Assert.True(runtime.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties")
+            .GetProperty("Azure.Experimental.EnableActivitySource").GetBoolean());
+
+        // No Application Insights SDK beside the OpenTelemetry exporters.
+        Assert.True(File.Exists(Path.Combine(Output, "Azure.Monitor.OpenTelemetry.Exporter.dll")));
+        Assert.True(File.Exists(Path.Combine(Output, "OpenTelemetry.Exporter.OpenTelemetryProtocol.dll")));
+        Assert.True(File.Exists(Path.Combine(Output, "Microsoft.Azure.Functions.Worker.OpenTelemetry.dll")));
+        Assert.Empty(Directory.GetFiles(Output, "Microsoft.ApplicationInsights*.dll"));
     }
 
     [Fact]

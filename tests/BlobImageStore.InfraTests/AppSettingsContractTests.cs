@@ -1,17 +1,20 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using BlobImageStore.Functions;
+using Microsoft.Extensions.Configuration;
 
 namespace BlobImageStore.InfraTests;
 
 /// <summary>
-/// The function app's settings in the compiled template against what the code reads: every name the template sets
-/// is read by the app or the Functions host, and every setting the app needs to run on Azure is set, in the
-/// managed-identity form. The app's names come from <see cref="ImageStoreOptions"/> by reflection, so a renamed or
-/// new option shows up here.
+/// The function app's settings in the compiled template against what the code reads, both ways: every name the
+/// template sets is read by the app or the Functions host, and every setting the app reads is set, in the
+/// managed-identity form, with the code's default as the template's default. The app's names come from
+/// <see cref="ImageStoreOptions"/> and from the binding expressions on the Functions app's triggers, by reflection, so a
+/// renamed or new option shows up here.
 /// </summary>
-public sealed class AppSettingsContractTests
+public sealed partial class AppSettingsContractTests
 {
     private static readonly string Section = ImageStoreOptions.SectionName;
 
@@ -26,7 +29,13 @@ public sealed class AppSettingsContractTests
         $"{StorageSection}__clientId",
     ];
 
-    /// <summary>Names the Functions host (not the app) owns that the template may set.</summary>
+    /// <summary>Options only the self-hosted server reads; the Functions app has its own way (named beside each).</summary>
+    private static readonly string[] SelfHostOnlyOptions =
+    [
+        nameof(ImageStoreOptions.CleanupInterval), // the Functions app runs the cleanup on its timer: ImageStore:CleanupSchedule
+    ];
+
+    /// <summary>Names the Functions host and the telemetry pipeline (not the image store's options) own that the template may set.</summary>
     private static readonly string[] HostSettings =
     [
         "AzureWebJobsStorage__blobServiceUri",
@@ -48,24 +57,38 @@ public sealed class AppSettingsContractTests
         "APPLICATIONINSIGHTS_AUTHENTICATION_STRING",
     ];
 
-    /// <summary>Options the template must set; the rest keep the code's defaults.</summary>
-    private static readonly string[] RequiredOptions =
-    [
-        nameof(ImageStoreOptions.Container),
-        nameof(ImageStoreOptions.SessionContainer),
-        nameof(ImageStoreOptions.MaxChunkSize),
-        nameof(ImageStoreOptions.SessionExpiry),
-    ];
-
-    /// <summary>Every public settable property of ImageStoreOptions, as the configuration binder reads it.</summary>
+    /// <summary>
+    /// Every scalar public settable property of ImageStoreOptions, as the configuration binder reads it (sections such as
+    /// a nested options object are not one setting), less the self-host's own.
+    /// </summary>
     private static IEnumerable<string> OptionSettings() =>
         typeof(ImageStoreOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true })
+            .Where(p => p.SetMethod is { IsPublic: true } && IsScalar(p.PropertyType) && !SelfHostOnlyOptions.Contains(p.Name))
             .Select(p => $"{Section}__{p.Name}");
+
+    /// <summary>
+    /// The app settings the Functions host resolves for the app's triggers: every <c>%Name%</c> in a trigger attribute of
+    /// the Functions assembly (the cleanup timer's <c>%ImageStore:CleanupSchedule%</c>), as environment names.
+    /// </summary>
+    internal static IEnumerable<string> BindingSettings() =>
+        typeof(SessionCleanupFunction).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            .SelectMany(m => m.GetParameters())
+            .SelectMany(p => p.GetCustomAttributes(inherit: false))
+            .SelectMany(a => a.GetType().GetProperties().Where(p => p.PropertyType == typeof(string)).Select(p => p.GetValue(a) as string))
+            .SelectMany(v => v is null ? [] : BindingExpression().Matches(v).Select(m => m.Groups[1].Value.Replace(":", "__", StringComparison.Ordinal)))
+            .Distinct();
+
+    /// <summary>Every setting the app itself reads (options and binding expressions), as environment names.</summary>
+    internal static IReadOnlyList<string> AppSettingsRead() => OptionSettings().Concat(BindingSettings()).Distinct().Order().ToList();
+
+    private static bool IsScalar(Type type) =>
+        type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(TimeSpan) || type == typeof(decimal) || type == typeof(Uri)
+        || (Nullable.GetUnderlyingType(type) is { } inner && IsScalar(inner));
 
     private static JsonElement Site => CompiledMain.Single("Microsoft.Web/sites");
 
-    private static IReadOnlyList<(string Name, string Value)> AppSettings() =>
+    internal static IReadOnlyList<(string Name, string Value)> AppSettings() =>
         Site.At("properties.siteConfig.appSettings").EnumerateArray()
             .Select(s => (s.GetProperty("name").GetString()!, s.GetProperty("value").ToString()))
             .ToList();
@@ -83,24 +106,30 @@ public sealed class AppSettingsContractTests
     }
 
     [Fact]
+    public void The_app_reads_the_cleanup_schedule_through_the_timers_binding_expression()
+    {
+        Assert.Equal(["ImageStore__CleanupSchedule"], BindingSettings());
+        Assert.Equal("%ImageStore:CleanupSchedule%", SessionCleanupFunction.Schedule);
+    }
+
+    [Fact]
     public void Every_setting_the_template_sets_is_read_by_the_app_or_the_host()
     {
-        var known = OptionSettings().Concat(StorageIdentitySettings).Concat(HostSettings).ToHashSet(StringComparer.Ordinal);
+        var known = AppSettingsRead().Concat(StorageIdentitySettings).Concat(HostSettings).ToHashSet(StringComparer.Ordinal);
 
         Assert.All(AppSettings(), s => Assert.True(known.Contains(s.Name), $"'{s.Name}' is read by neither the app nor the host"));
     }
 
     [Fact]
-    public void Every_setting_the_app_and_host_need_is_set()
+    public void Every_setting_the_app_reads_is_set_and_so_are_the_hosts()
     {
         var names = AppSettings().Select(s => s.Name).ToHashSet(StringComparer.Ordinal);
-        var options = OptionSettings().ToHashSet(StringComparer.Ordinal);
-        var required = RequiredOptions.Select(o => $"{Section}__{o}").ToList();
 
-        // The required list names real options (a rename in ImageStoreOptions fails here, not silently).
-        Assert.All(required, r => Assert.Contains(r, options));
-        Assert.All(required.Concat(StorageIdentitySettings).Concat(RequiredHostSettings),
+        // Every option the Functions app uses, the timer's schedule among them: settable from Bicep, never left to chance.
+        Assert.Contains("ImageStore__TombstoneRetention", AppSettingsRead());
+        Assert.All(AppSettingsRead().Concat(StorageIdentitySettings).Concat(RequiredHostSettings),
             r => Assert.True(names.Contains(r), $"'{r}' is not set"));
+        Assert.DoesNotContain($"{Section}__{nameof(ImageStoreOptions.CleanupInterval)}", names);
     }
 
     [Fact]
@@ -140,6 +169,7 @@ public sealed class AppSettingsContractTests
     {
         var value = ValueOf("APPLICATIONINSIGHTS_AUTHENTICATION_STRING");
 
+        // The form ImageStoreOpenTelemetry.CredentialFrom turns into the worker's exporter credential (and the host reads).
         Assert.Contains("ClientId={0};Authorization=AAD", value, StringComparison.Ordinal);
         Assert.Contains("Microsoft.ManagedIdentity/userAssignedIdentities", value, StringComparison.Ordinal);
     }
@@ -164,26 +194,28 @@ public sealed class AppSettingsContractTests
     }
 
     [Fact]
-    public void Template_defaults_are_valid_options_equal_to_the_code_defaults()
+    public void Template_defaults_bind_to_valid_options_equal_to_the_code_defaults()
     {
-        var defaults = new ImageStoreOptions();
-        var fromTemplate = new ImageStoreOptions
-        {
-            Container = CompiledMain.DefaultOf("fileContainerName").GetString()!,
-            SessionContainer = CompiledMain.DefaultOf("sessionContainerName").GetString()!,
-            MaxChunkSize = CompiledMain.DefaultOf("maxChunkSize").GetInt64(),
-            SessionExpiry = TimeSpan.Parse(CompiledMain.DefaultOf("sessionExpiry").GetString()!, CultureInfo.InvariantCulture),
-        };
+        // Each ImageStore__* setting's value traced to the main.bicep parameter that feeds it, and that parameter's default.
+        var defaults = AppSettingsRead().ToDictionary(s => s, s => MainParameterDefault(ValueOf(s)));
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(defaults.Select(d => KeyValuePair.Create(d.Key.Replace("__", ":", StringComparison.Ordinal), (string?)d.Value)))
+            .Build();
 
-        // The options' own annotations (container name pattern, chunk size range) accept the template's values.
+        var code = new ImageStoreOptions();
+        var fromTemplate = configuration.GetSection(Section).Get<ImageStoreOptions>(o => o.ErrorOnUnknownConfiguration = false)!;
+
         var errors = new List<ValidationResult>();
         Assert.True(Validator.TryValidateObject(fromTemplate, new ValidationContext(fromTemplate), errors, validateAllProperties: true),
             string.Join("; ", errors.Select(e => e.ErrorMessage)));
+        foreach (var setting in OptionSettings())
+        {
+            var property = typeof(ImageStoreOptions).GetProperty(setting[(Section.Length + 2)..])!;
+            Assert.True(Equals(property.GetValue(code), property.GetValue(fromTemplate)),
+                $"{setting}: the template's default '{defaults[setting]}' is not the code's '{property.GetValue(code)}'");
+        }
 
-        Assert.Equal(defaults.Container, fromTemplate.Container);
-        Assert.Equal(defaults.SessionContainer, fromTemplate.SessionContainer);
-        Assert.Equal(defaults.MaxChunkSize, fromTemplate.MaxChunkSize);
-        Assert.Equal(defaults.SessionExpiry, fromTemplate.SessionExpiry);
+        Assert.Equal(SessionCleanupFunction.DefaultSchedule, defaults["ImageStore__CleanupSchedule"]);
     }
 
     [Fact]
@@ -197,4 +229,44 @@ public sealed class AppSettingsContractTests
             Assert.True(declared.TryGetProperty(parameter.Name, out _), $"main.bicep has no parameter '{parameter.Name}'");
         }
     }
+
+    [Fact]
+    public void The_local_settings_sample_sets_every_binding_setting_with_the_default()
+    {
+        // Without them the Functions host cannot index the timer ('%ImageStore:CleanupSchedule%' does not resolve).
+        using var sample = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repo.Root, "src", "BlobImageStore.Functions", "local.settings.sample.json")));
+        var values = sample.RootElement.GetProperty("Values");
+
+        Assert.All(BindingSettings(), s => Assert.True(values.TryGetProperty(s, out _), $"local.settings.sample.json lacks {s}"));
+        Assert.Equal(SessionCleanupFunction.DefaultSchedule, values.GetProperty("ImageStore__CleanupSchedule").GetString());
+    }
+
+    [Theory]
+    [InlineData("src/BlobImageStore.Functions/README.md")]
+    [InlineData("infra/README.md")]
+    public void The_readmes_list_every_setting_the_app_reads(string readme)
+    {
+        var text = File.ReadAllText(Repo.FullPath(readme));
+
+        Assert.All(AppSettingsRead(), s => Assert.True(text.Contains($"`{s}`", StringComparison.Ordinal), $"{readme} does not list `{s}`"));
+    }
+
+    /// <summary>"[parameters('p')]" or "[string(parameters('p'))]" in the api module → the main.bicep parameter feeding p → its default, as text.</summary>
+    private static string MainParameterDefault(string value)
+    {
+        var apiParameter = ParameterReference().Match(value) is { Success: true } m ? m.Groups[1].Value
+            : throw new InvalidOperationException($"'{value}' is not a parameter of the api module");
+        var api = Assert.Single(CompiledMain.Resources("Microsoft.Resources/deployments"), d => d.GetProperty("name").GetString() == "api");
+        var fed = api.At($"properties.parameters.{apiParameter}.value").GetString()!;
+        var mainParameter = ParameterReference().Match(fed) is { Success: true } n ? n.Groups[1].Value
+            : throw new InvalidOperationException($"api parameter {apiParameter} is fed '{fed}', not a parameter of main.bicep");
+        var d = CompiledMain.DefaultOf(mainParameter);
+        return d.ValueKind == JsonValueKind.String ? d.GetString()! : d.GetRawText();
+    }
+
+    [GeneratedRegex(@"^\[(?:string\()?parameters\('([^']+)'\)\)?\]$")]
+    private static partial Regex ParameterReference();
+
+    [GeneratedRegex("%([^%]+)%")]
+    private static partial Regex BindingExpression();
 }

@@ -1,4 +1,5 @@
 using BlobImageStore.Http;
+using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -8,9 +9,10 @@ namespace BlobImageStore.Server.Hosting;
 public static class Telemetry
 {
     /// <summary>
-    /// OpenTelemetry traces and metrics: ASP.NET Core request spans carry the image store's tags (operation, session
-    /// id, bytes, outcome); the console exporter is on when <c>Telemetry:Console</c> is true, and an OTLP exporter can
-    /// be added by configuration in a deployment.
+    /// The shared OpenTelemetry pipeline (<see cref="ImageStoreOpenTelemetry"/>: the image store's operation spans and
+    /// metrics, the Azure SDK's storage spans, ILogger logs; Azure Monitor when <c>APPLICATIONINSIGHTS_CONNECTION_STRING</c>
+    /// is set, OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is) with ASP.NET Core's request spans and metrics as the
+    /// parents; traces and metrics also go to the console when <c>Telemetry:Console</c> is true.
     /// </summary>
     public static void AddImageStoreTelemetry(this WebApplicationBuilder builder)
     {
@@ -19,7 +21,7 @@ public static class Telemetry
             .ConfigureResource(r => r.AddService("BlobImageStore.Server"))
             .WithTracing(t =>
             {
-                t.AddAspNetCoreInstrumentation().AddSource(RequestTelemetry.SourceName);
+                t.AddAspNetCoreInstrumentation();
                 if (console)
                 {
                     t.AddConsoleExporter();
@@ -27,11 +29,12 @@ public static class Telemetry
             })
             .WithMetrics(m =>
             {
-                m.AddAspNetCoreInstrumentation().AddMeter(RequestTelemetry.SourceName);
+                m.AddAspNetCoreInstrumentation();
                 if (console)
                 {
                     m.AddConsoleExporter();
                 }
-            });
+            })
+            .AddImageStoreTelemetry(builder.Configuration);
     }
 }

@@ -33,6 +33,7 @@ public sealed partial class ImageStoreEndpoint
     public async Task HandleAsync(HttpContext context)
     {
         var started = Stopwatch.GetTimestamp();
+        using var activity = RequestTelemetry.StartRequest(); // the operation's span; the storage calls' spans go below it
         var request = ImageStoreRequest.FromHttp(context);
         string operationId = "Unknown";
         IResult result;
@@ -46,6 +47,7 @@ public sealed partial class ImageStoreEndpoint
 
             var operation = Find(request);
             operationId = operation.OperationId;
+            RequestTelemetry.SetOperation(activity, operationId);
             request.ValidateApiVersion();
             result = await RunAsync(operation, request, context.RequestAborted);
         }

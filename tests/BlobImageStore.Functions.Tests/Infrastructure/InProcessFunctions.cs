@@ -33,10 +33,15 @@ public sealed class InProcessFunctions : IAsyncDisposable
 
     public SessionCleanupFunction CleanupFunction => ActivatorUtilities.CreateInstance<SessionCleanupFunction>(_services);
 
-    /// <summary>The app on <paramref name="storage"/>, with <c>ImageStore:*</c> settings (keys without the section) and, optionally, a test clock.</summary>
-    public static InProcessFunctions Create(string storage, IReadOnlyDictionary<string, string>? imageStore = null, TimeProvider? clock = null)
+    /// <summary>
+    /// The app on <paramref name="storage"/>, with <c>ImageStore:*</c> settings (keys without the section), optionally a
+    /// test clock, optionally more services after the app's own (e.g. an in-memory telemetry exporter), and optionally
+    /// other app settings by their full names (e.g. <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>).
+    /// </summary>
+    public static InProcessFunctions Create(string storage, IReadOnlyDictionary<string, string>? imageStore = null, TimeProvider? clock = null,
+        Action<IServiceCollection>? configure = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
-        var values = new Dictionary<string, string?> { ["ImageStore:Storage"] = storage };
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>()) { ["ImageStore:Storage"] = storage };
         foreach (var (key, value) in imageStore ?? new Dictionary<string, string>())
         {
             values["ImageStore:" + key] = value;
@@ -51,6 +56,8 @@ public sealed class InProcessFunctions : IAsyncDisposable
         {
             services.AddSingleton(clock);
         }
+
+        configure?.Invoke(services);
 
         return new InProcessFunctions(services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true }));
     }
