@@ -36,7 +36,7 @@ public sealed partial class ReadmeTests(ClientStoreFixture store, ITestOutputHel
         new("ls MyApp/Code -o json"),
         new("du MyApp"),
         new("status MyApp/Code/big.bin", ShowExit: true),
-        new("upload big2.bin MyApp/Code/ --chunk-size 4MiB --parallel 1 --limit-rate 2MiB", "# killed (SIGKILL) once the server had 8 MiB", KillWhenOnServer: "MyApp/Code/big2.bin"),
+        new("upload big2.bin MyApp/Code/ --chunk-size 4MiB --parallel 1 --limit-rate 1MiB", "# killed (SIGKILL) once the server had 8 MiB", KillWhenOnServer: "MyApp/Code/big2.bin"),
         new("status MyApp/Code/big2.bin"),
         new("upload big2.bin MyApp/Code/ --chunk-size 4MiB -o json"),
         new("rm MyApp", ShowExit: true),
