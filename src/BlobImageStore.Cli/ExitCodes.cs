@@ -27,11 +27,15 @@ public static class ExitCodes
     /// <summary>The server or the network kept failing (5xx, timeouts, refused connections) after all retries. An upload can be resumed by running it again.</summary>
     public const int Unavailable = 6;
 
+    /// <summary>A confirmation on the terminal was answered no (rm of a folder): nothing was changed.</summary>
+    public const int NotConfirmed = 7;
+
     /// <summary>Cancelled (Ctrl+C). An upload can be resumed by running it again.</summary>
     public const int Cancelled = 130;
 
     public static int For(Exception e) => e switch
     {
+        CliException cli => cli.ExitCode,
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } => NotFound,
         ImageStoreException { StatusCode: HttpStatusCode.Conflict } => Conflict,
         ImageStoreException { IsTransient: true } => Unavailable,
@@ -43,10 +47,14 @@ public static class ExitCodes
     };
 
     /// <summary>What to do about an error, in one line.</summary>
-    public static string? Hint(Exception e, Uri endpoint) => e switch
+    public static string? Hint(Exception e, Uri endpoint, string command) => e switch
     {
-        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } =>
+        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } when command == "upload" =>
             "another upload is writing this path: 'imagestore status <store-path>' shows its session; 'imagestore sessions rm <id>' deletes it, or pass --force to replace it.",
+        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } =>
+            "an upload session is writing this path: 'imagestore status <store-path>' shows it; wait for it to finish, or delete it with 'imagestore sessions rm <id>'.",
+        ImageStoreException { StatusCode: HttpStatusCode.Conflict } =>
+            "the path is in use (an open upload session, or a file where a folder is needed): 'imagestore status <store-path>' and 'imagestore ls' show what is there.",
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } =>
             "check the path with 'imagestore ls' (paths are relative to the store root and case-sensitive).",
         ImageStoreException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } =>
@@ -67,4 +75,10 @@ public static class ExitCodes
             "check the local path.",
         _ => null,
     };
+
+    /// <summary>The hint for an endpoint that answers 404 without a FabricError even for the store's root.</summary>
+    public static string WrongEndpointHint(Uri endpoint) =>
+        $"the endpoint may be wrong: {endpoint} answers 404 without a FabricError body even for the store's root (GET /ImageStore). " +
+        "Pass the address the API is served at with --endpoint (or IMAGESTORE_ENDPOINT): the self-host's http://127.0.0.1:19080, or an Azure Functions app's " +
+        "https://<app>.azurewebsites.net (its routes have no /api prefix).";
 }

@@ -54,15 +54,29 @@ public sealed class GlobalOptions
         Recursive = true,
     };
 
-    public IEnumerable<Option> All => [Endpoint, Timeout, ApiKey, Retries, JournalDir, Verbose];
+    public Option<OutputFormat> Output { get; } = new("--output", "-o")
+    {
+        Description = "Result on stdout as text or json (one JSON document per command)",
+        Recursive = true,
+        DefaultValueFactory = _ => OutputFormat.Text,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "No progress and no log lines on stderr; results and errors only",
+        Recursive = true,
+    };
+
+    public IEnumerable<Option> All => [Endpoint, Timeout, ApiKey, Retries, JournalDir, Output, Quiet, Verbose];
 
     /// <summary>The client, uploaders and journal for one command, through IHttpClientFactory.</summary>
     public ServiceProvider BuildServices(ParseResult parse)
     {
         var services = new ServiceCollection();
         var verbose = parse.GetValue(Verbose);
+        var quiet = parse.GetValue(Quiet);
         services.AddLogging(logging => logging
-            .SetMinimumLevel(verbose ? LogLevel.Information : LogLevel.Warning)
+            .SetMinimumLevel(quiet ? LogLevel.Error : verbose ? LogLevel.Information : LogLevel.Warning)
             .AddFilter("System.Net.Http", LogLevel.Warning)
             .AddSimpleConsole(o =>
             {
@@ -92,6 +106,6 @@ public sealed class GlobalOptions
         var text = result.Tokens.Single().Value;
         return Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
-            : Fail<Uri>(result, $"'{text}' is not an http(s) address, e.g. http://127.0.0.1:19080 or https://myfunctions.azurewebsites.net/api.");
+            : Fail<Uri>(result, $"'{text}' is not an http(s) address, e.g. http://127.0.0.1:19080 or https://myfunctions.azurewebsites.net (the Functions routes have no /api prefix).");
     }
 }

@@ -51,6 +51,21 @@ public static partial class Sizes
             : string.Create(CultureInfo.InvariantCulture, $"{bytes:0.0} {names[i]}");
     }
 
+    /// <summary>The binary unit <see cref="Format"/> would use for <paramref name="bytes"/>, and its size.</summary>
+    public static (double Scale, string Unit) Unit(double bytes)
+    {
+        string[] names = ["B", "KiB", "MiB", "GiB", "TiB"];
+        var i = 0;
+        double scale = 1;
+        while (Math.Abs(bytes) >= 1024 * scale && i < names.Length - 1)
+        {
+            scale *= 1024;
+            i++;
+        }
+
+        return (scale, names[i]);
+    }
+
     /// <summary>Durations: seconds (<c>90</c>) or with a unit: <c>90s</c>, <c>5m</c>, <c>1h</c>, <c>500ms</c>.</summary>
     public static bool TryParseDuration(string? text, out TimeSpan duration, out string? error)
     {

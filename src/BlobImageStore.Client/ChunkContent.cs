@@ -31,3 +31,49 @@ internal sealed class ChunkContent(ReadOnlyMemory<byte> data, Action<long>? writ
         return true;
     }
 }
+
+/// <summary>A body read from a caller's stream as it is sent, in 64 KiB pieces (never held whole); the stream is not
+/// disposed. The length is declared when known (a seekable stream), else the body goes chunked.</summary>
+internal sealed class StreamBody(Stream source, long? declared) : HttpContent
+{
+    private const int Piece = 64 * 1024;
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Piece);
+        try
+        {
+            long sent = 0;
+            while (declared is not { } total || sent < total)
+            {
+                var want = declared is { } t ? (int)Math.Min(Piece, t - sent) : Piece;
+                var n = await source.ReadAsync(buffer.AsMemory(0, want), cancellationToken);
+                if (n == 0)
+                {
+                    if (declared is { } expected && sent < expected)
+                    {
+                        throw new IOException($"The stream ended after {sent} of its {expected} bytes.");
+                    }
+
+                    break;
+                }
+
+                await stream.WriteAsync(buffer.AsMemory(0, n), cancellationToken);
+                sent += n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = declared ?? 0;
+        return declared is not null;
+    }
+}

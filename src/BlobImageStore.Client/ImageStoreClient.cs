@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,11 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     private readonly ILogger<ImageStoreClient> _logger;
     private readonly ResiliencePipeline _retry;
 
+    /// <summary>A client over <paramref name="http"/> (whose <see cref="HttpClient.BaseAddress"/>, when set, wins over
+    /// <see cref="ImageStoreClientOptions.Endpoint"/>).</summary>
+    /// <param name="http">The HttpClient to send with; its own timeout should be infinite (the client keeps one per attempt).</param>
+    /// <param name="options">Endpoint, key, timeout and retries.</param>
+    /// <param name="logger">Logs retries; optional.</param>
     public ImageStoreClient(HttpClient http, IOptions<ImageStoreClientOptions> options, ILogger<ImageStoreClient>? logger = null)
     {
         _http = http;
@@ -43,7 +49,8 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
 
     // ---- Upload sessions ------------------------------------------------------------------------------------------
 
-    public Task UploadChunkAsync(UploadChunkRequest chunk, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task UploadChunkAsync(UploadChunkRequest chunk, CancellationToken cancellationToken = default)
     {
         var path = StorePaths.RequireFilePath(chunk.StorePath);
         var expected = chunk.FileSize == 0 ? 0 : chunk.Last - chunk.First + 1;
@@ -64,27 +71,31 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         }, chunk.Retrying, cancellationToken);
     }
 
-    public async Task<UploadSessionInfo?> GetUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<UploadSessionInfo?> GetUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var uri = Url("/ImageStore/$/GetUploadSession", SessionApi, ("session-id", sessionId.ToString("D")));
         var body = await GetJsonAsync("GetImageStoreUploadSessionById", uri, WireJson.Default.UploadSessionWire, cancellationToken);
         return body?.UploadSessions?.Select(s => s.ToModel()).FirstOrDefault();
     }
 
-    public async Task<IReadOnlyList<UploadSessionInfo>> GetUploadSessionsByPathAsync(string storePath, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<IReadOnlyList<UploadSessionInfo>> GetUploadSessionsByPathAsync(string storePath, CancellationToken cancellationToken = default)
     {
         var uri = Url($"/ImageStore/{StorePaths.Encode(StorePaths.RequireFilePath(storePath))}/$/GetUploadSession", SessionApi);
         var body = await GetJsonAsync("GetImageStoreUploadSessionByPath", uri, WireJson.Default.UploadSessionWire, cancellationToken);
         return body?.UploadSessions?.Select(s => s.ToModel()).ToList() ?? [];
     }
 
-    public Task CommitUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task CommitUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var uri = Url("/ImageStore/$/CommitUploadSession", SessionApi, ("session-id", sessionId.ToString("D")));
         return SendAsync("CommitImageStoreUploadSession", () => new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent([]) }, null, cancellationToken);
     }
 
-    public Task DeleteUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task DeleteUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var uri = Url("/ImageStore/$/DeleteUploadSession", SessionApi, ("session-id", sessionId.ToString("D")));
         return SendAsync("DeleteImageStoreUploadSession", () => new HttpRequestMessage(HttpMethod.Delete, uri), null, cancellationToken);
@@ -92,7 +103,8 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
 
     // ---- Content --------------------------------------------------------------------------------------------------
 
-    public Task UploadFileAsync(string storePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task UploadFileAsync(string storePath, ReadOnlyMemory<byte> content, CancellationToken cancellationToken = default)
     {
         var uri = Url($"/ImageStore/{StorePaths.Encode(StorePaths.RequireFilePath(storePath))}", SessionApi);
         return SendAsync("UploadFile", () =>
@@ -103,13 +115,41 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         }, null, cancellationToken);
     }
 
-    public Task DeleteContentAsync(string storePath, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task UploadFileAsync(string storePath, Stream content, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        var uri = Url($"/ImageStore/{StorePaths.Encode(StorePaths.RequireFilePath(storePath))}", SessionApi);
+        var start = content.CanSeek ? content.Position : -1;
+        var attempts = 0;
+        return SendAsync("UploadFile", () =>
+        {
+            if (attempts++ > 0)
+            {
+                // A retry sends the body again from where it started; a stream that cannot seek cannot be sent twice.
+                if (start < 0)
+                {
+                    throw new InvalidOperationException("UploadFile failed after part of a non-seekable stream was sent; it cannot be sent again. Use a seekable stream (a FileStream, a MemoryStream) to get retries.");
+                }
+
+                content.Position = start;
+            }
+
+            var body = new StreamBody(content, start < 0 ? null : content.Length - start);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            return new HttpRequestMessage(HttpMethod.Put, uri) { Content = body };
+        }, null, cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task DeleteContentAsync(string storePath, CancellationToken cancellationToken = default)
     {
         var uri = Url($"/ImageStore/{StorePaths.Encode(StorePaths.RequireFilePath(storePath))}", SessionApi);
         return SendAsync("DeleteImageStoreContent", () => new HttpRequestMessage(HttpMethod.Delete, uri), null, cancellationToken);
     }
 
-    public Task CopyContentAsync(CopyDescription copy, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public Task CopyContentAsync(CopyDescription copy, CancellationToken cancellationToken = default)
     {
         var wire = new CopyDescriptionWire(
             StorePaths.RequireFilePath(copy.RemoteSource), StorePaths.RequireFilePath(copy.RemoteDestination),
@@ -120,7 +160,8 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
             null, cancellationToken);
     }
 
-    public async Task<ImageStoreContent> ListPageAsync(string? storePath, string? continuationToken, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<ImageStoreContent> ListPageAsync(string? storePath, string? continuationToken = null, CancellationToken cancellationToken = default)
     {
         var path = StorePaths.Normalize(storePath ?? string.Empty);
         var token = string.IsNullOrEmpty(continuationToken) ? [] : new[] { ("ContinuationToken", continuationToken) };
@@ -131,17 +172,16 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         return body?.ToModel() ?? ImageStoreContent.Empty;
     }
 
-    public async Task<ImageStoreContent> ListAsync(string? storePath, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async IAsyncEnumerable<ImageStoreContent> ListPagesAsync(
+        string? storePath, string? continuationToken = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var files = new List<StoreFileInfo>();
-        var folders = new List<StoreFolderInfo>();
-        string? token = null;
+        var token = continuationToken;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         do
         {
             var page = await ListPageAsync(storePath, token, cancellationToken);
-            files.AddRange(page.StoreFiles);
-            folders.AddRange(page.StoreFolders);
+            yield return page;
             token = page.ContinuationToken;
             if (token is not null && !seen.Add(token))
             {
@@ -149,11 +189,24 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
             }
         }
         while (token is not null);
+    }
+
+    /// <inheritdoc/>
+    public async Task<ImageStoreContent> ListAsync(string? storePath, CancellationToken cancellationToken = default)
+    {
+        var files = new List<StoreFileInfo>();
+        var folders = new List<StoreFolderInfo>();
+        await foreach (var page in ListPagesAsync(storePath, null, cancellationToken))
+        {
+            files.AddRange(page.StoreFiles);
+            folders.AddRange(page.StoreFolders);
+        }
 
         return new ImageStoreContent(files, folders, null);
     }
 
-    public async Task<FolderSizeInfo> GetFolderSizeAsync(string? storePath, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<FolderSizeInfo> GetFolderSizeAsync(string? storePath, CancellationToken cancellationToken = default)
     {
         var path = StorePaths.Normalize(storePath ?? string.Empty);
         var uri = Url(path.Length == 0 ? "/ImageStore/$/FolderSize" : $"/ImageStore/{StorePaths.Encode(path)}/$/FolderSize", SizeApi);
@@ -161,7 +214,8 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         return new FolderSizeInfo(body?.StoreRelativePath ?? path, body?.FolderSize ?? 0);
     }
 
-    public async Task<ImageStoreInfo> GetInfoAsync(CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async Task<ImageStoreInfo> GetInfoAsync(CancellationToken cancellationToken = default)
     {
         var body = await GetJsonAsync("GetImageStoreInfo", Url("/ImageStore/$/Info", SizeApi), WireJson.Default.ImageStoreInfoWire, cancellationToken);
         return body?.ToModel() ?? new ImageStoreInfo(null, null, null, null, null);
@@ -214,6 +268,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(OperationKey, operation);
+        context.Properties.Set(ConnectFailuresKey, new StrongBox<int>());
         if (retrying is not null)
         {
             context.Properties.Set(RetryingKey, retrying);
@@ -270,7 +325,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
             {
                 if (JsonSerializer.Deserialize(text, WireJson.Default.FabricErrorWire)?.Error is { Code: { Length: > 0 } code } error)
                 {
-                    return new ImageStoreException(response.StatusCode, code, error.Message ?? string.Empty);
+                    return new ImageStoreException(response.StatusCode, code, error.Message ?? string.Empty) { RetryAfter = RetryAfterOf(response) };
                 }
             }
             catch (JsonException)
@@ -292,11 +347,24 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         var message = string.IsNullOrWhiteSpace(text)
             ? $"The server answered {status} {reason} without a FabricError body."
             : $"The server answered {status} {reason}: {Truncate(text)}";
-        return new ImageStoreException(response.StatusCode, fallback, message);
+        return new ImageStoreException(response.StatusCode, fallback, message) { HasFabricError = false, RetryAfter = RetryAfterOf(response) };
     }
+
+    /// <summary>The <c>Retry-After</c> delay (seconds or an HTTP date), never negative.</summary>
+    private static TimeSpan? RetryAfterOf(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta < TimeSpan.Zero ? TimeSpan.Zero : delta,
+        { Date: { } date } => date - DateTimeOffset.UtcNow is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
+        _ => null,
+    };
+
+    /// <summary>No connection could be made: refused (nothing listens there) or the host name does not resolve.</summary>
+    internal static bool IsConnectFailure(Exception e) =>
+        e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
 
     private static readonly ResiliencePropertyKey<string> OperationKey = new("imagestore.operation");
     private static readonly ResiliencePropertyKey<Action<Exception>> RetryingKey = new("imagestore.retrying");
+    private static readonly ResiliencePropertyKey<StrongBox<int>> ConnectFailuresKey = new("imagestore.connect-failures");
 
     /// <summary>Transient: the network failed, the attempt timed out, or the answer was 408, 429 or 5xx.</summary>
     internal static bool IsTransient(Exception e) => e switch
@@ -321,7 +389,11 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
                 MaxDelay = retry.MaxDelay,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e)),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && IsTransient(e)
+                    && (!IsConnectFailure(e) || Interlocked.Increment(ref args.Context.Properties.GetValue(ConnectFailuresKey, new StrongBox<int>()).Value) <= retry.MaxConnectRetries)),
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is ImageStoreException { RetryAfter: { } after }
+                    ? (TimeSpan?)(after > retry.MaxRetryAfter ? retry.MaxRetryAfter : after)
+                    : null),
                 OnRetry = args =>
                 {
                     var operation = args.Context.Properties.GetValue(OperationKey, "request");

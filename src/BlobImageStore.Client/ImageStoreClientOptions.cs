@@ -22,7 +22,13 @@ public sealed class ImageStoreClientOptions
     public RetryOptions Retry { get; set; } = new();
 }
 
-/// <summary>Exponential backoff with jitter for transient failures. 4xx answers are never retried here.</summary>
+/// <summary>
+/// Exponential backoff with jitter for transient failures. 4xx answers are never retried here. A <c>Retry-After</c>
+/// header (429, 503) sets the delay before the next attempt, up to <see cref="MaxRetryAfter"/>. A connection that cannot
+/// be made at all (refused: nothing listens at the endpoint; or a host name that does not resolve) is retried at most
+/// <see cref="MaxConnectRetries"/> times, so a mistyped endpoint fails within about a second and a half instead of
+/// waiting through every retry.
+/// </summary>
 public sealed class RetryOptions
 {
     /// <summary>Retries after the first attempt; 0 turns retrying off.</summary>
@@ -31,5 +37,13 @@ public sealed class RetryOptions
     /// <summary>Median delay before the first retry; it doubles with each retry.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>Longest delay between two attempts of the backoff.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Retries of a request whose connection was refused or whose host did not resolve (default 2, within
+    /// <see cref="MaxRetries"/>): with the default delays, about 1.5 s before the error surfaces.</summary>
+    public int MaxConnectRetries { get; set; } = 2;
+
+    /// <summary>Longest <c>Retry-After</c> honoured (default 60 s); a longer one waits this long.</summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 }

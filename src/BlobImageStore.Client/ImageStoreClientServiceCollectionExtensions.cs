@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace BlobImageStore.Client;
 
+/// <summary>Registration of the client with IHttpClientFactory.</summary>
 public static class ImageStoreClientServiceCollectionExtensions
 {
     /// <summary>
@@ -26,7 +27,7 @@ public static class ImageStoreClientServiceCollectionExtensions
             sp.GetRequiredService<ImageStoreClient>(), sp.GetRequiredService<IResumeJournal>(),
             sp.GetRequiredService<ILogger<ResumableUploader>>()));
         services.TryAddTransient(sp => new PackageUploader(
-            sp.GetRequiredService<ImageStoreClient>(), sp.GetRequiredService<ResumableUploader>(),
+            sp.GetRequiredService<ImageStoreClient>(), sp.GetRequiredService<ImageStoreClient>(), sp.GetRequiredService<ResumableUploader>(),
             sp.GetRequiredService<ILogger<PackageUploader>>()));
         return services.AddHttpClient<ImageStoreClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
     }

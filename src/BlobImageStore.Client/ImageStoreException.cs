@@ -8,6 +8,11 @@ namespace BlobImageStore.Client;
 /// </summary>
 public sealed class ImageStoreException : Exception
 {
+    /// <summary>An error answer.</summary>
+    /// <param name="statusCode">The HTTP status of the answer.</param>
+    /// <param name="code">The FabricError code, or the code made from the status when the answer had no FabricError body.</param>
+    /// <param name="message">What went wrong.</param>
+    /// <param name="inner">The failure that caused this one, if any.</param>
     public ImageStoreException(HttpStatusCode statusCode, string code, string message, Exception? inner = null)
         : base(message, inner)
     {
@@ -21,31 +26,22 @@ public sealed class ImageStoreException : Exception
     /// <summary>The FabricError code, e.g. <c>FABRIC_E_FILE_NOT_FOUND</c>.</summary>
     public string Code { get; }
 
+    /// <summary>True when the answer carried a FabricError body; false for a bare status (e.g. a 404 from a host that
+    /// does not serve the image store at that address, or the API's own bodiless 404 for a missing path).</summary>
+    public bool HasFabricError { get; init; } = true;
+
+    /// <summary>The delay the server asked for with <c>Retry-After</c> (429, 503), if any; the client's retries honour it.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>True for answers that may succeed when sent again: 408, 429 and 5xx (the server, or the storage behind it, is busy or failing).</summary>
     public bool IsTransient => IsTransientStatus(StatusCode);
 
+    /// <summary>True for the statuses worth sending again: 408, 429 and 5xx.</summary>
+    /// <param name="status">An HTTP status.</param>
+    /// <returns>Whether a retry may succeed.</returns>
     public static bool IsTransientStatus(HttpStatusCode status) =>
         status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests || (int)status >= 500;
 
+    /// <inheritdoc/>
     public override string ToString() => $"{Code} ({(int)StatusCode}): {Message}";
-}
-
-/// <summary>The FabricError codes a client acts on (spec enum plus the runtime-only upload-session codes, IMAGESTORE-API.md §4).</summary>
-public static class ImageStoreErrorCodes
-{
-    public const string InvalidArgument = "E_INVALIDARG";
-    public const string Fail = "E_FAIL";
-    public const string FileNotFound = "FABRIC_E_FILE_NOT_FOUND";
-    public const string DirectoryNotFound = "FABRIC_E_DIRECTORY_NOT_FOUND";
-
-    /// <summary>What the official client makes of a 404 without a body; used here the same way.</summary>
-    public const string DoesNotExist = "FABRIC_E_DOES_NOT_EXIST";
-    public const string ValueTooLarge = "FABRIC_E_VALUE_TOO_LARGE";
-    public const string Timeout = "FABRIC_E_TIMEOUT";
-    public const string InvalidNameUri = "FABRIC_E_INVALID_NAME_URI";
-    public const string PathTooLong = "FABRIC_E_PATH_TOO_LONG";
-    public const string UploadSessionRangeNotSatisfiable = "FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE";
-    public const string InvalidUploadSessionId = "FABRIC_E_INVALID_UPLOAD_SESSION_ID";
-    public const string UploadSessionIdConflict = "FABRIC_E_UPLOAD_SESSION_ID_CONFLICT";
-    public const string AccessDenied = "E_ACCESSDENIED";
 }

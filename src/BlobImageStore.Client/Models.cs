@@ -1,14 +1,4 @@
-using System.Globalization;
-
 namespace BlobImageStore.Client;
-
-/// <summary>An inclusive byte range, as <c>ExpectedRanges</c> and <c>Content-Range</c> use them.</summary>
-public readonly record struct ByteRange(long First, long Last)
-{
-    public long Length => Last - First + 1;
-
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{First}-{Last}");
-}
 
 /// <summary>One open upload session (the spec's <c>UploadSessionInfo</c>), numbers parsed.</summary>
 public sealed record UploadSessionInfo(
@@ -28,6 +18,10 @@ public sealed record UploadSessionInfo(
 /// <summary>A file in a listing (the spec's <c>FileInfo</c>).</summary>
 public sealed record StoreFileInfo(string StoreRelativePath, long FileSize, StoreFileVersion? FileVersion, DateTimeOffset? ModifiedDate);
 
+/// <summary>The spec's <c>FileVersion</c>: changes whenever the file is written (here: from the blob's ETag).</summary>
+/// <param name="VersionNumber">The write's number.</param>
+/// <param name="EpochDataLossNumber">Service Fabric replica epoch; "0" on Blob Storage.</param>
+/// <param name="EpochConfigurationNumber">Service Fabric replica epoch; "0" on Blob Storage.</param>
 public sealed record StoreFileVersion(string? VersionNumber, string? EpochDataLossNumber, string? EpochConfigurationNumber);
 
 /// <summary>A folder in a listing (the spec's <c>FolderInfo</c>).</summary>
@@ -36,6 +30,7 @@ public sealed record StoreFolderInfo(string StoreRelativePath, long FileCount);
 /// <summary>One page of a listing (the spec's <c>ImageStoreContent</c>, plus the paging token of note S11).</summary>
 public sealed record ImageStoreContent(IReadOnlyList<StoreFileInfo> StoreFiles, IReadOnlyList<StoreFolderInfo> StoreFolders, string? ContinuationToken)
 {
+    /// <summary>A listing with nothing in it.</summary>
     public static ImageStoreContent Empty { get; } = new([], [], null);
 }
 
@@ -45,13 +40,20 @@ public sealed record FolderSizeInfo(string StoreRelativePath, long FolderSize);
 /// <summary>The spec's <c>ImageStoreInfo</c>; parts the server leaves out are null.</summary>
 public sealed record ImageStoreInfo(DiskInfo? DiskInfo, UsageInfo? UsedByMetadata, UsageInfo? UsedByStaging, UsageInfo? UsedByCopy, UsageInfo? UsedByRegister);
 
+/// <summary>The spec's <c>DiskInfo</c>.</summary>
+/// <param name="Capacity">Bytes the store can hold.</param>
+/// <param name="AvailableSpace">Bytes still free.</param>
 public sealed record DiskInfo(long? Capacity, long? AvailableSpace);
 
+/// <summary>The spec's <c>UsageInfo</c>.</summary>
+/// <param name="UsedSpace">Bytes used.</param>
+/// <param name="FileCount">Files.</param>
 public sealed record UsageInfo(long? UsedSpace, long? FileCount);
 
 /// <summary>The spec's <c>ImageStoreCopyDescription</c>.</summary>
 public sealed record CopyDescription(string RemoteSource, string RemoteDestination)
 {
+    /// <summary>File names to leave out of the copy.</summary>
     public IReadOnlyList<string>? SkipFiles { get; init; }
 
     /// <summary>With true, the copy is skipped when the source folder has no <c>_.dir</c> mark file.</summary>

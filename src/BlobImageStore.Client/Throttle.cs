@@ -5,7 +5,11 @@ namespace BlobImageStore.Client;
 /// <summary>Paces the bytes sent (bandwidth limit).</summary>
 public interface IByteThrottle
 {
-    ValueTask WaitAsync(int bytes, CancellationToken cancellationToken);
+    /// <summary>Waits until <paramref name="bytes"/> more may be sent.</summary>
+    /// <param name="bytes">Bytes about to be sent.</param>
+    /// <param name="cancellationToken">Stops the wait.</param>
+    /// <returns>Completes when they may go.</returns>
+    ValueTask WaitAsync(int bytes, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -18,13 +22,16 @@ public sealed class RateThrottle : IByteThrottle
     private readonly Stopwatch _clock = new();
     private long _granted;
 
+    /// <summary>A limit of <paramref name="bytesPerSecond"/>.</summary>
+    /// <param name="bytesPerSecond">At least 1.</param>
     public RateThrottle(long bytesPerSecond)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bytesPerSecond, 1);
         _bytesPerSecond = bytesPerSecond;
     }
 
-    public async ValueTask WaitAsync(int bytes, CancellationToken cancellationToken)
+    /// <inheritdoc/>
+    public async ValueTask WaitAsync(int bytes, CancellationToken cancellationToken = default)
     {
         long due;
         lock (_clock)

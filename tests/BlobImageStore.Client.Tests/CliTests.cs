@@ -24,8 +24,9 @@ public sealed class CliTests(ClientStoreFixture store)
         var upload = await Run("upload", source, root, "--session-threshold", "1MiB", "--chunk-size", "1MiB", "--api-key", "key-123");
         Assert.True(upload.ExitCode == 0, upload.ToString());
         Assert.Contains($"uploaded {source} -> {root}: 2 files, 2.0 MiB ({3000 + 2 * 1024 * 1024} bytes)", upload.Stdout);
-        Assert.Contains("1 through upload sessions (0 resumed), 2 _.dir mark files", upload.Stdout);
-        Assert.Contains("progress 100%", upload.Stdout); // plain progress lines: stdout is not a terminal
+        Assert.Contains("0 unchanged and skipped (0 bytes), 1 through upload sessions (0 resumed), 2 _.dir mark files", upload.Stdout);
+        Assert.Contains("progress 100%", upload.Stderr); // plain progress lines, on stderr: it is not a terminal
+        Assert.DoesNotContain("progress", upload.Stdout);
         Assert.Contains("key-123", store.Proxy.FunctionKeys);
 
         var ls = await Run("ls", root);
@@ -44,9 +45,9 @@ public sealed class CliTests(ClientStoreFixture store)
         Assert.Equal($"copied {root} -> {root}-copy", cp.Stdout.Trim());
         Assert.Equal($"{3000 + 2 * 1024 * 1024}\t2.0 MiB\t{root}-copy", (await Run("du", root + "-copy")).Stdout.Trim());
 
-        var rm = await Run("rm", root + "-copy");
+        var rm = await Run("rm", "--recursive", root + "-copy");
         Assert.Equal(0, rm.ExitCode);
-        Assert.Equal($"deleted {root}-copy", rm.Stdout.Trim());
+        Assert.Equal($"deleted folder {root}-copy: 4 files, {3000 + 2 * 1024 * 1024} bytes", rm.Stdout.Trim());
 
         var gone = await Run("ls", root + "-copy");
         Assert.Equal(3, gone.ExitCode);
@@ -78,7 +79,7 @@ public sealed class CliTests(ClientStoreFixture store)
 
         var blocked = await Run("upload", local, path);
         Assert.Equal(4, blocked.ExitCode);
-        Assert.StartsWith("error: FABRIC_E_UPLOAD_SESSION_ID_CONFLICT (HTTP 409):", blocked.Stderr);
+        Assert.Contains("error: FABRIC_E_UPLOAD_SESSION_ID_CONFLICT (HTTP 409):", blocked.Stderr); // after the progress lines, also on stderr
         Assert.Contains(foreign.ToString(), blocked.Stderr);
         Assert.Contains("hint: ", blocked.Stderr);
 

@@ -34,7 +34,7 @@ public sealed class PackageUploadTests(ClientStoreFixture store)
         await File.WriteAllTextAsync(Path.Combine(source, "Svc", "_.dir"), "a stale mark file is not copied");
         var root = "pkg-" + Guid.NewGuid().ToString("N");
         var client = store.Client();
-        var uploader = new PackageUploader(client, TestSessions.Uploader(client, TestSessions.TempDir()));
+        var uploader = new PackageUploader(client, client, TestSessions.Uploader(client, TestSessions.TempDir()));
         var totals = new List<PackageProgress>();
 
         var result = await uploader.UploadAsync(source, root,

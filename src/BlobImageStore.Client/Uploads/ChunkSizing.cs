@@ -11,8 +11,11 @@ public sealed record ChunkSizeChoice(long ChunkSize, string? Adjustment);
 /// </summary>
 public static class ChunkSizing
 {
-    public const int MaxChunks = 25_000;
-    public const long DefaultMaxChunkSize = 100_000_000;
+    /// <summary>Chunk boundaries the server allows per file (half of Azure's 50,000 committed blocks).</summary>
+    public const int MaxChunks = ImageStoreProtocol.MaxChunks;
+    /// <summary>The server's default <c>ImageStore:MaxChunkSize</c>.</summary>
+    public const long DefaultMaxChunkSize = ImageStoreProtocol.DefaultMaxChunkSize;
+    /// <summary>1,048,576 bytes.</summary>
     public const long MiB = 1024 * 1024;
 
     /// <summary>Smallest automatic chunk: a dropped connection costs at most this much to re-send per chunk in flight.</summary>

@@ -16,17 +16,20 @@ public sealed record LocalFileIdentity(long Size, DateTime LastWriteUtc, string 
     private const int SampleBytes = 64 * 1024;
     private const int Samples = 16;
 
-    public static async Task<LocalFileIdentity> CaptureAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Reads the identity of the file at <paramref name="path"/>.</summary>
+    /// <param name="path">The local file.</param>
+    /// <param name="cancellationToken">Stops the reading.</param>
+    /// <returns>Its size, write time and fingerprint.</returns>
+    public static async Task<LocalFileIdentity> CaptureAsync(string path, CancellationToken cancellationToken = default)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-        {
-            throw new FileNotFoundException($"The file '{path}' does not exist.", path);
-        }
+        using var source = UploadSource.Open(path);
+        return await CaptureAsync(source, cancellationToken);
+    }
 
-        var lastWrite = info.LastWriteTimeUtc;
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous);
-        var size = RandomAccess.GetLength(handle);
+    internal static async Task<LocalFileIdentity> CaptureAsync(UploadSource handle, CancellationToken cancellationToken)
+    {
+        var lastWrite = handle.LastWriteUtc;
+        var size = handle.Length;
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var header = new byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(header, size);
@@ -43,14 +46,14 @@ public sealed record LocalFileIdentity(long Size, DateTime LastWriteUtc, string 
         return new LocalFileIdentity(size, lastWrite, Convert.ToHexString(sha.GetHashAndReset()));
     }
 
-    private static async Task AppendAsync(Microsoft.Win32.SafeHandles.SafeFileHandle handle, IncrementalHash sha, byte[] buffer, long offset, int length, long size, CancellationToken cancellationToken)
+    private static async Task AppendAsync(UploadSource handle, IncrementalHash sha, byte[] buffer, long offset, int length, long size, CancellationToken cancellationToken)
     {
         offset = Math.Max(0, offset);
         length = (int)Math.Min(length, size - offset);
         var read = 0;
         while (read < length)
         {
-            var n = await RandomAccess.ReadAsync(handle, buffer.AsMemory(read, length - read), offset + read, cancellationToken);
+            var n = await handle.ReadAsync(buffer.AsMemory(read, length - read), offset + read, cancellationToken);
             if (n == 0)
             {
                 break;

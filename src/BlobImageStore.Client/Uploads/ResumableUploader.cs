@@ -75,6 +75,10 @@ public sealed partial class ResumableUploader
     private readonly IResumeJournal _journal;
     private readonly ILogger<ResumableUploader> _logger;
 
+    /// <summary>An uploader over <paramref name="sessions"/> that remembers its unfinished uploads in <paramref name="journal"/>.</summary>
+    /// <param name="sessions">The upload-session operations.</param>
+    /// <param name="journal">Where unfinished uploads (and committed files) are recorded.</param>
+    /// <param name="logger">Optional.</param>
     public ResumableUploader(IUploadSessionClient sessions, IResumeJournal journal, ILogger<ResumableUploader>? logger = null)
     {
         _sessions = sessions;
@@ -82,14 +86,52 @@ public sealed partial class ResumableUploader
         _logger = logger ?? NullLogger<ResumableUploader>.Instance;
     }
 
+    internal IResumeJournal Journal => _journal;
+
+    internal Uri Endpoint => _sessions.Endpoint;
+
+    /// <summary>Uploads <paramref name="localFile"/> to <paramref name="storePath"/>, resuming this machine's unfinished
+    /// upload of the same file.</summary>
+    /// <param name="localFile">The file.</param>
+    /// <param name="storePath">Where it goes.</param>
+    /// <param name="options">Chunking, parallelism, resume; null for the defaults.</param>
+    /// <param name="progress">Optional.</param>
+    /// <param name="cancellationToken">Stops the upload; the session stays, and the next run resumes it.</param>
+    /// <returns>What was sent and resumed.</returns>
     public async Task<FileUploadResult> UploadAsync(
-        string localFile, string storePath, FileUploadOptions? options, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
+        string localFile, string storePath, FileUploadOptions? options = null, IProgress<UploadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var source = UploadSource.Open(localFile);
+        return await UploadAsync(source, storePath, options, progress, cancellationToken);
+    }
+
+    /// <summary>Uploads <paramref name="content"/>, from its current position to its end, to <paramref name="storePath"/>
+    /// through an upload session: the same chunking, parallelism, retries and resume as a file. The stream must be
+    /// readable and seekable (chunks are read at any offset, and again after a failure); it is not disposed. An
+    /// interrupted upload of a stream resumes when the same store path is uploaded again from a stream of the same
+    /// length and fingerprint (there is no write time to compare).</summary>
+    /// <param name="content">A readable, seekable stream.</param>
+    /// <param name="storePath">Where it goes.</param>
+    /// <param name="options">Chunking, parallelism, resume; null for the defaults.</param>
+    /// <param name="progress">Optional.</param>
+    /// <param name="cancellationToken">Stops the upload; the session stays, and the next run resumes it.</param>
+    /// <returns>What was sent and resumed.</returns>
+    public async Task<FileUploadResult> UploadAsync(
+        Stream content, string storePath, FileUploadOptions? options = null, IProgress<UploadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        using var source = new UploadSource.StreamSource(content);
+        return await UploadAsync(source, storePath, options, progress, cancellationToken);
+    }
+
+    private async Task<FileUploadResult> UploadAsync(
+        UploadSource file, string storePath, FileUploadOptions? options, IProgress<UploadProgress>? progress, CancellationToken cancellationToken)
     {
         options ??= new FileUploadOptions();
         options.Validate();
         var started = Stopwatch.StartNew();
         var path = StorePaths.RequireFilePath(storePath);
-        var identity = await LocalFileIdentity.CaptureAsync(localFile, cancellationToken);
+        var localFile = file.Name;
+        var identity = await LocalFileIdentity.CaptureAsync(file, cancellationToken);
         var size = identity.Size;
         var tracker = new ProgressTracker(path, size, progress, options.ProgressInterval);
         tracker.Enter(UploadPhase.Preparing);
@@ -110,7 +152,6 @@ public sealed partial class ResumableUploader
         var resyncs = 0;
         var restarted = false;
         var missing = session.Missing;
-        using var file = File.OpenHandle(localFile, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         tracker.Enter(UploadPhase.Uploading);
         while (true)
         {
@@ -136,11 +177,11 @@ public sealed partial class ResumableUploader
                 () => Interlocked.Increment(ref retries), cancellationToken);
             if (!refused)
             {
-                var now = await LocalFileIdentity.CaptureAsync(localFile, cancellationToken);
+                var now = await LocalFileIdentity.CaptureAsync(file, cancellationToken);
                 if (now != identity)
                 {
                     throw new InvalidOperationException(
-                        $"'{localFile}' changed while it was being uploaded to '{path}'; nothing was committed. Upload it again (the session {session.SessionId} will be replaced).");
+                        $"{localFile} changed while it was being uploaded to '{path}'; nothing was committed. Upload it again (the session {session.SessionId} will be replaced).");
                 }
 
                 tracker.Enter(UploadPhase.Committing);
@@ -225,7 +266,7 @@ public sealed partial class ResumableUploader
     {
         var id = Guid.NewGuid();
         // Written before the first chunk: a kill at any moment after this leaves a session this machine can claim.
-        _journal.Save(new ResumeEntry(_sessions.Endpoint, path, id, Path.GetFullPath(localFile), identity.Size, identity.LastWriteUtc,
+        _journal.Save(new ResumeEntry(_sessions.Endpoint, path, id, localFile.Trim('\''), identity.Size, identity.LastWriteUtc,
             identity.Fingerprint, chunkSize, DateTimeOffset.UtcNow));
         LogStarting(_logger, path, id, identity.Size, chunkSize);
         return new OpenSession(id, Full(identity.Size), Resumed: false);
@@ -233,7 +274,7 @@ public sealed partial class ResumableUploader
 
     /// <summary>Sends the planned chunks; true when the server refused a range (its ExpectedRanges must be read again).</summary>
     private async Task<bool> SendChunksAsync(
-        Microsoft.Win32.SafeHandles.SafeFileHandle file, string path, Guid sessionId, long size, IReadOnlyList<ByteRange> plan,
+        UploadSource file, string path, Guid sessionId, long size, IReadOnlyList<ByteRange> plan,
         int parallelism, IByteThrottle? throttle, ProgressTracker tracker, Action retried, CancellationToken cancellationToken)
     {
         var refused = 0;
@@ -243,7 +284,7 @@ public sealed partial class ResumableUploader
             var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, length));
             try
             {
-                await ReadExactlyAsync(file, buffer.AsMemory(0, length), range.First, token);
+                await file.ReadExactlyAsync(buffer.AsMemory(0, length), range.First, token);
                 await _sessions.UploadChunkAsync(new UploadChunkRequest(path, sessionId, range.First, range.Last, size, buffer.AsMemory(0, length))
                 {
                     BytesWritten = tracker.AddSent,
@@ -265,21 +306,6 @@ public sealed partial class ResumableUploader
             }
         });
         return refused != 0;
-    }
-
-    private static async Task ReadExactlyAsync(Microsoft.Win32.SafeHandles.SafeFileHandle file, Memory<byte> buffer, long offset, CancellationToken cancellationToken)
-    {
-        var read = 0;
-        while (read < buffer.Length)
-        {
-            var n = await RandomAccess.ReadAsync(file, buffer[read..], offset + read, cancellationToken);
-            if (n == 0)
-            {
-                throw new IOException($"The file ended at byte {offset + read}, before the chunk did; it was truncated during the upload.");
-            }
-
-            read += n;
-        }
     }
 
     private static IReadOnlyList<ByteRange> Full(long size) => [new ByteRange(0, Math.Max(0, size - 1))];

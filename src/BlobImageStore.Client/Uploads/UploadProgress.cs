@@ -2,13 +2,23 @@ using System.Diagnostics;
 
 namespace BlobImageStore.Client.Uploads;
 
+/// <summary>Where an upload of one file is.</summary>
 public enum UploadPhase
 {
     /// <summary>Reading the local file's identity and the server's session.</summary>
     Preparing,
+
+    /// <summary>Sending chunks.</summary>
     Uploading,
+
+    /// <summary>Committing the session.</summary>
     Committing,
+
+    /// <summary>Committed.</summary>
     Completed,
+
+    /// <summary>Not sent: committed earlier by this machine and unchanged on both sides (package uploads).</summary>
+    Skipped,
 }
 
 /// <summary>
@@ -16,6 +26,12 @@ public enum UploadPhase
 /// included; <see cref="BytesConfirmed"/> counts bytes the server has acknowledged, including those it already held
 /// when the upload resumed; <see cref="BytesPerSecond"/> is the sending rate over the last few seconds.
 /// </summary>
+/// <param name="StorePath">The file's store path.</param>
+/// <param name="TotalBytes">The file's size.</param>
+/// <param name="BytesSent">Body bytes written to the network in this run.</param>
+/// <param name="BytesConfirmed">Bytes the server holds.</param>
+/// <param name="BytesPerSecond">Sending rate over the last few seconds.</param>
+/// <param name="Phase">Where the upload is.</param>
 public readonly record struct UploadProgress(
     string StorePath,
     long TotalBytes,

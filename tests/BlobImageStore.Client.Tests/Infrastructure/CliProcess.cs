@@ -23,7 +23,10 @@ public sealed class CliProcess : IDisposable
 
     public static string Dll { get; } = Path.Combine(RepoPaths.Root, "src", "BlobImageStore.Cli", "bin", RepoPaths.Configuration, "net10.0", "imagestore.dll");
 
-    public static CliProcess Start(string journalDir, params string[] args)
+    public static CliProcess Start(string journalDir, params string[] args) => StartIn(journalDir, null, null, args);
+
+    /// <summary>Starts the CLI in <paramref name="workingDirectory"/> with extra environment variables.</summary>
+    public static CliProcess StartIn(string journalDir, string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         if (!File.Exists(Dll))
         {
@@ -45,6 +48,15 @@ public sealed class CliProcess : IDisposable
         start.Environment["IMAGESTORE_JOURNAL_DIR"] = journalDir;
         start.Environment.Remove("IMAGESTORE_ENDPOINT");
         start.Environment.Remove("IMAGESTORE_API_KEY");
+        if (workingDirectory is not null)
+        {
+            start.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var cli = new CliProcess(Process.Start(start)!);
         cli._process.OutputDataReceived += (_, e) => Append(cli._stdout, e.Data);
         cli._process.ErrorDataReceived += (_, e) => Append(cli._stderr, e.Data);

@@ -8,7 +8,7 @@ namespace BlobImageStore.Client.Tests.Infrastructure;
 
 /// <summary>
 /// One Azurite (in memory, its own port), one server process in front of it (1 MiB staging blocks, so a 4 MiB chunk
-/// is several blocks and a cut-off chunk leaves real partial state), and the <see cref="CountingProxy"/> in front of
+/// is several blocks and a cut-off chunk leaves real partial state; 25 entries per listing page), and the <see cref="CountingProxy"/> in front of
 /// the server. Clients under test talk to the proxy; checks read the server directly or the blobs in Azurite.
 /// </summary>
 public sealed class ClientStoreFixture : IAsyncLifetime
@@ -16,6 +16,8 @@ public sealed class ClientStoreFixture : IAsyncLifetime
     public static IReadOnlyDictionary<string, string> ServerSettings { get; } = new Dictionary<string, string>
     {
         ["ImageStore__BlockSize"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // Small listing pages, so that listings through the client and the CLI follow continuation tokens.
+        ["ImageStore__ListPageSize"] = "25",
     };
 
     public TestAzurite Azurite { get; private set; } = null!;

@@ -37,6 +37,10 @@ public sealed class CountingProxy : IAsyncDisposable
     /// <summary>Body bytes of PUT requests (UploadChunk, UploadFile) for this store path that reached the proxy.</summary>
     public long BodyBytes(string storePath) => _bodyBytes.TryGetValue(storePath, out var n) ? n : 0;
 
+    /// <summary>Body bytes of PUT requests for every store path under <paramref name="root"/> (the root itself included).</summary>
+    public long BodyBytesUnder(string root) =>
+        _bodyBytes.Where(p => p.Key == root || p.Key.StartsWith(root + "/", StringComparison.Ordinal)).Sum(p => p.Value);
+
     /// <summary>Store paths of the PUTs forwarded, in the order they arrived.</summary>
     public IReadOnlyList<string> Puts => _puts.ToList();
 
