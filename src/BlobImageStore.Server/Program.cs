@@ -40,7 +40,7 @@ catch (Exception e) when (ListenAddresses.IsAddressInUse(e))
     return 1;
 }
 
-return 0;
+return Environment.ExitCode; // 3 when ImageStore:Security refused a non-loopback address (Security/ListenAddressGuard.cs)
 
 /// <summary>The self-hosted server (public for tests that locate its assembly).</summary>
 public partial class Program;

@@ -124,12 +124,19 @@ public sealed class FunctionAuthorizationLevelTests
             .ToDictionary(x => x.Name!, x => ((string?)x.Binding["authLevel"])!.ToLowerInvariant());
     }
 
+    /// <summary>The API's triggers, whose level follows the security settings.</summary>
+    private static readonly string[] ApiTriggers = ["AadMetadata", "ClusterManifest", "ImageStore", "ImageStoreRoot"];
+
+    /// <summary>Probes, the API description and the explorer's files: anonymous in every mode.</summary>
+    private static readonly string[] AlwaysAnonymous = ["Explorer", "ExplorerRoot", "Healthz", "OpenApi", "Readyz"];
+
     [Fact]
-    public async Task Without_security_settings_every_http_trigger_needs_a_function_key()
+    public async Task Without_security_settings_every_api_trigger_needs_a_function_key_and_the_probes_stay_anonymous()
     {
         var levels = await HttpTriggerLevelsAsync(new Dictionary<string, string?>());
-        Assert.Equal(["AadMetadata", "ClusterManifest", "ImageStore", "ImageStoreRoot"], levels.Keys.Order());
-        Assert.All(levels.Values, level => Assert.Equal("function", level));
+        Assert.Equal(ApiTriggers.Concat(AlwaysAnonymous).Order(), levels.Keys.Order());
+        Assert.All(ApiTriggers, name => Assert.Equal("function", levels[name]));
+        Assert.All(AlwaysAnonymous, name => Assert.Equal("anonymous", levels[name]));
     }
 
     [Fact]
@@ -141,7 +148,7 @@ public sealed class FunctionAuthorizationLevelTests
             ["ImageStore:Security:AzureActiveDirectory:ClusterApplication"] = Guid.NewGuid().ToString(),
             ["ImageStore:Security:AzureActiveDirectory:ClientApplication"] = Guid.NewGuid().ToString(),
         });
-        Assert.Equal(4, levels.Count);
+        Assert.Equal(ApiTriggers.Concat(AlwaysAnonymous).Order(), levels.Keys.Order());
         Assert.All(levels.Values, level => Assert.Equal("anonymous", level));
     }
 }

@@ -130,6 +130,48 @@ public static class ImageStoreOpenApi
             },
         };
 
+        // Where sfctl (cluster select --aad) and the .NET client learn how to sign in; unauthenticated.
+        definitions["AadMetadataObject"] = new JsonObject
+        {
+            ["description"] = "Metadata used to sign in with Microsoft Entra ID, as the Service Fabric gateway answers it.",
+            ["properties"] = new JsonObject
+            {
+                ["type"] = new JsonObject { ["type"] = "string", ["description"] = "\"aad\" when Entra ID is configured, else empty." },
+                ["metadata"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["properties"] = new JsonObject
+                    {
+                        ["authority"] = new JsonObject { ["type"] = "string" },
+                        ["client"] = new JsonObject { ["type"] = "string" },
+                        ["cluster"] = new JsonObject { ["type"] = "string" },
+                        ["login"] = new JsonObject { ["type"] = "string" },
+                        ["redirect"] = new JsonObject { ["type"] = "string" },
+                        ["tenant"] = new JsonObject { ["type"] = "string" },
+                    },
+                },
+            },
+        };
+        paths["/$/GetAadMetadata"] = new JsonObject
+        {
+            ["get"] = new JsonObject
+            {
+                ["summary"] = "The Entra ID sign-in metadata of this server (ImageStore:Security:AzureActiveDirectory).",
+                ["description"] = "Answered without authentication, as on a Service Fabric gateway, so that clients can find the authority and the cluster application before they have a token.",
+                ["operationId"] = "GetAadMetadata",
+                ["tags"] = new JsonArray("Cluster"),
+                ["parameters"] = new JsonArray(
+                    new JsonObject { ["$ref"] = "#/parameters/ApiVersion_6-0_RequiredQueryParam" },
+                    new JsonObject { ["$ref"] = "#/parameters/TimeoutOptionalQueryParam" }),
+                ["responses"] = new JsonObject
+                {
+                    ["200"] = new JsonObject { ["description"] = "The metadata.", ["schema"] = new JsonObject { ["$ref"] = "#/definitions/AadMetadataObject" } },
+                    ["default"] = new JsonObject { ["description"] = "The detailed error response.", ["schema"] = new JsonObject { ["$ref"] = "#/definitions/FabricError" } },
+                },
+                [Marker] = "Part of the full Service Fabric API, outside the image store subset.",
+            },
+        };
+
         // Health probes.
         definitions["HealthReport"] = new JsonObject
         {

@@ -51,9 +51,41 @@ public sealed class ExplorerFixture : IAsyncLifetime
         get
         {
             var path = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } p ? p : "/usr/bin/chromium";
+            if (!File.Exists(path) && path == "/usr/bin/chromium")
+            {
+                InstallDebianChromium();
+            }
+
             return File.Exists(path)
                 ? path
                 : throw new FileNotFoundException($"No Chromium at {path}. Install Debian's (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH.", path);
+        }
+    }
+
+    private static readonly Lock InstallLock = new();
+
+    /// <summary>
+    /// A fresh clone's <c>dotnet test</c> needs nothing installed by hand: where Debian's chromium is missing and the
+    /// tests run as root (a fresh CI or development machine here), install it with apt-get once, as .ci/run does.
+    /// </summary>
+    private static void InstallDebianChromium()
+    {
+        lock (InstallLock)
+        {
+            if (File.Exists("/usr/bin/chromium") || !File.Exists("/usr/bin/apt-get") || Environment.UserName != "root")
+            {
+                return;
+            }
+
+            foreach (var args in new[] { "update -qq", "install -y -qq chromium" })
+            {
+                var info = new System.Diagnostics.ProcessStartInfo("apt-get", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+                info.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+                using var apt = System.Diagnostics.Process.Start(info)!;
+                _ = apt.StandardOutput.ReadToEndAsync();
+                _ = apt.StandardError.ReadToEndAsync();
+                apt.WaitForExit(TimeSpan.FromMinutes(10));
+            }
         }
     }
 
