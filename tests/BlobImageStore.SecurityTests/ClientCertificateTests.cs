@@ -149,4 +149,39 @@ public sealed class ClientCertificateTests(CertificateServerFixture fixture) : I
         answer.Is(HttpStatusCode.OK);
         Assert.Equal("""{"type":"","metadata":{}}""", answer.Body);
     }
+
+    private Send As(HttpClient client) => request => client.SendAsync(request);
+
+    [Fact]
+    public async Task A_session_takes_chunks_and_a_commit_only_from_the_certificate_that_started_it()
+    {
+        using var owner = fixture.Client(fixture.Certificates.Admin);
+        using var otherAdmin = fixture.Client(fixture.Certificates.NamedByCa); // another principal, an admin too
+        const string path = "owned/cert.bin";
+        var id = await SessionOwnership.StartAsync(As(owner), path);
+
+        await SessionOwnership.AssertRefusedAsync(As(owner), As(otherAdmin), path, id, "a client certificate", fixture.Certificates.Admin.Thumbprint, deleteRefused: false);
+
+        using var reader = fixture.Client(fixture.Certificates.Reader);
+        var readerDelete = await reader.SendAsync(() => Calls.DeleteSession(id));
+        readerDelete.Is(HttpStatusCode.Forbidden);
+        Assert.Contains("Admin role", readerDelete.Message);
+        (await reader.SendAsync(() => Calls.GetSession(id))).Is(HttpStatusCode.OK); // readers still see it
+
+        await SessionOwnership.AssertOwnerFinishesAsync(As(owner), path, id);
+    }
+
+    [Fact]
+    public async Task Another_admin_certificate_may_delete_a_session_it_did_not_start()
+    {
+        using var owner = fixture.Client(fixture.Certificates.Admin);
+        using var otherAdmin = fixture.Client(fixture.Certificates.NamedByCa);
+        var id = await SessionOwnership.StartAsync(As(owner), "owned/deleted-by-admin.bin");
+
+        (await otherAdmin.SendAsync(() => Calls.DeleteSession(id))).Is(HttpStatusCode.OK);
+
+        var late = await owner.SendAsync(() => Calls.Chunk("owned/deleted-by-admin.bin", id, 5, 10, SessionOwnership.World));
+        late.Is(HttpStatusCode.NotFound);
+        Assert.Contains("deleted", late.Message);
+    }
 }

@@ -57,6 +57,9 @@ public sealed record Incomplete(Guid SessionId, long FileSize, IReadOnlyList<Byt
 
 public sealed record CommitInProgress(Guid SessionId) : Outcome;
 
+/// <summary>The session belongs to another principal, of kind <paramref name="OwnerKind"/> (<see cref="SessionOwners"/>).</summary>
+public sealed record NotOwner(Guid SessionId, string OwnerKind) : Outcome;
+
 /// <summary>The body ended before the range did.</summary>
 public sealed record BodyTooShort(ContentRange Range, long Received) : Outcome;
 

@@ -8,7 +8,7 @@ namespace BlobImageStore.Sessions;
 /// <see cref="SessionState.Deleted"/>, <see cref="SessionState.Expired"/>) for <c>ImageStore:TombstoneRetention</c>, so
 /// a late chunk or commit learns which; the cleanup removes it afterwards.
 /// </summary>
-/// <param name="Owner">The principal that started the session; null for an anonymous caller (authentication binds it later).</param>
+/// <param name="Owner">The stable identity of the principal that started the session (<see cref="SessionOwners"/>); null in records written before sessions were bound.</param>
 /// <param name="BlockSize">The staging block size chosen when the session started (0 in records of protocol version 1).</param>
 /// <param name="ReceivingUntil">Set by each chunk as it arrives, to its own deadline: the session does not expire before.</param>
 /// <param name="Ended">When the session ended (tombstones only).</param>

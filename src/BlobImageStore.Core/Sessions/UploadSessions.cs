@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 namespace BlobImageStore.Sessions;
 
 /// <summary>An UploadChunk as the HTTP layer hands it over.</summary>
-/// <param name="Caller">The authenticated principal, null for anonymous (recorded as the owner of a new session).</param>
+/// <param name="Caller">The caller's stable identity, recorded as the owner of a new session (<see cref="SessionOwners"/>); null: not checked.</param>
 /// <param name="Timeout">The request's timeout; the chunk's receiving lease ends then (at most <see cref="SessionRules.MaxReceive"/>).</param>
 public sealed record ChunkRequest(StorePath Path, Guid SessionId, ContentRange Range, long? ContentLength, byte[]? ContentMd5, string? Caller = null, TimeSpan? Timeout = null);
 
@@ -155,17 +155,19 @@ public sealed partial class UploadSessions(
             : null;
     }
 
-    /// <summary>Commits the session's counted chunks, in file order, as the blob at its path: one Put Block List.</summary>
+    /// <summary>Commits the session's counted chunks, in file order, as the blob at its path: one Put Block List.
+    /// Only its owner may (<see cref="SessionOwners"/>; null <paramref name="caller"/>: not checked).</summary>
     public Task<Outcome> CommitAsync(Guid sessionId, string? caller, CancellationToken cancellationToken) =>
-        retry.RunAsync(_ => CommitOnceAsync(sessionId, cancellationToken), () => new Busy(sessionId, null), cancellationToken);
+        retry.RunAsync(_ => CommitOnceAsync(sessionId, caller, cancellationToken), () => new Busy(sessionId, null), cancellationToken);
 
-    /// <summary>Ends a session (Deleted tombstone) and frees its path; a committed file is never touched.</summary>
+    /// <summary>Ends a session (Deleted tombstone) and frees its path; a committed file is never touched. Only its owner
+    /// may, unless <paramref name="caller"/> is null (a caller that may end any session: an admin, or a delete of the path).</summary>
     public async Task<Outcome> DeleteAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
     {
         var committing = false;
         return await retry.RunAsync(async _ =>
         {
-            var outcome = await DeleteOnceAsync(sessionId, cancellationToken);
+            var outcome = await DeleteOnceAsync(sessionId, caller, cancellationToken);
             committing = outcome is CommitInProgress;
             return committing ? null : outcome;
         }, () => committing ? new CommitInProgress(sessionId) : new Busy(sessionId, null), cancellationToken);
@@ -268,6 +270,11 @@ public sealed partial class UploadSessions(
 
         var session = existing.Value;
         var record = session.Value;
+        if (SessionOwners.Check(record, request.Caller) is { } notOwner)
+        {
+            return new Opened(null, notOwner); // another principal's session: refused before anything is written
+        }
+
         if (SessionMachine.IsTombstone(record.State) || machine.IsExpired(record, now))
         {
             // Never a silent new session with an ended id: the client must learn what happened to its chunks.
@@ -368,7 +375,7 @@ public sealed partial class UploadSessions(
             return await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null ? null : success;
         }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
 
-    private async Task<Outcome?> CommitOnceAsync(Guid sessionId, CancellationToken cancellationToken)
+    private async Task<Outcome?> CommitOnceAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
     {
         if (await records.GetAsync(sessionId, cancellationToken) is not { } session)
         {
@@ -376,6 +383,11 @@ public sealed partial class UploadSessions(
         }
 
         var record = session.Value;
+        if (SessionOwners.Check(record, caller) is { } notOwner)
+        {
+            return notOwner;
+        }
+
         var now = clock.GetUtcNow();
         switch (record.State)
         {
@@ -423,7 +435,7 @@ public sealed partial class UploadSessions(
         return new SessionCommitted(Already: false);
     }
 
-    private async Task<Outcome?> DeleteOnceAsync(Guid sessionId, CancellationToken cancellationToken)
+    private async Task<Outcome?> DeleteOnceAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
     {
         if (await records.GetAsync(sessionId, cancellationToken) is not { } session)
         {
@@ -431,6 +443,11 @@ public sealed partial class UploadSessions(
         }
 
         var record = session.Value;
+        if (SessionOwners.Check(record, caller) is { } notOwner)
+        {
+            return notOwner;
+        }
+
         var now = clock.GetUtcNow();
         if (SessionMachine.IsTombstone(record.State))
         {

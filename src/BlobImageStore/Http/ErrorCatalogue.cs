@@ -39,6 +39,9 @@ public static class ErrorCatalogue
             $"Upload session {i.SessionId} is not complete: bytes {Describe(i.Missing)} of {i.FileSize} are missing. Send them with UploadChunk, then commit again; the session stays open."),
         CommitInProgress c => Conflict(
             $"Upload session {c.SessionId} is being committed right now, so this request changed nothing. Check the file with GET /ImageStore/<path>, or commit again: a second commit answers 200 once the file is there."),
+        NotOwner n => new(HttpStatusCode.Forbidden, FabricErrorCodes.AccessDenied,
+            $"Upload session {n.SessionId} was started by another principal ({DescribeOwner(n.OwnerKind)}), and only the principal that starts a session may send its chunks or commit it " +
+            "(an admin client certificate or Entra ID admin may also delete it). Nothing was changed. Upload with your own session-id; if that session holds the path you want, ask its owner to finish or delete it."),
         BodyTooShort b => Invalid(
             $"The body ended after {b.Received} bytes but {b.Range} names {b.Range.Length} bytes. Nothing of this chunk was kept; send it again with exactly the bytes of the range."),
         BodyTooLong b => Invalid(
@@ -88,6 +91,16 @@ public static class ErrorCatalogue
             $"'{h.Path}' is being written right now by another request (an UploadFile, a Copy onto it or a Delete, until {Iso(h.Claim.Until ?? h.Claim.Claimed)} at the latest). " +
             $"{doing} at the same time would discard or replace its bytes, so nothing was changed. Retry when it is done.");
     }
+
+    /// <summary>The kind of a session's owner as a person says it; never its identity.</summary>
+    private static string DescribeOwner(string kind) => kind switch
+    {
+        "certificate" => "a client certificate",
+        "entra" => "an Entra ID user",
+        "anonymous" => "an anonymous caller",
+        "function-key" => "a function-key caller",
+        _ => "another kind of caller",
+    };
 
     private static FabricErrorResult Conflict(string message) => new(HttpStatusCode.Conflict, FabricErrorCodes.UploadSessionIdConflict, message);
 

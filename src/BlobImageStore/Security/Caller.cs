@@ -34,6 +34,16 @@ public sealed record Caller(CallerKind Kind, string Identity, bool IsAdmin)
     /// <summary>The caller of this request; null before authorization ran (or for the unauthenticated paths).</summary>
     public static Caller? Of(HttpContext context) => context.Features.Get<Caller>();
 
+    /// <summary>
+    /// Who the upload-session rules see (<c>SessionOwners</c> in the core) when this caller deletes a session: null for an
+    /// authenticated admin (certificate or Entra ID), who may end any session; else its <see cref="Identity"/>, so that an
+    /// anonymous or function-key caller ends only its own sessions.
+    /// </summary>
+    public string? SessionDeleter => IsAdmin && Kind is CallerKind.Certificate or CallerKind.Entra ? null : Identity;
+
+    /// <summary>The identity the upload-session rules record as a session's owner, for the request's caller.</summary>
+    public static string? SessionOwner(HttpContext context) => Of(context)?.Identity;
+
     /// <summary>The role's name as the denial messages and the docs say it.</summary>
     public string Role => IsAdmin ? "Admin" : "ReadOnly";
 }

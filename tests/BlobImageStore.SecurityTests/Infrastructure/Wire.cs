@@ -50,6 +50,22 @@ public static class Calls
 
     public static HttpRequestMessage Delete(string path) => new(HttpMethod.Delete, $"/ImageStore/{path}?api-version=6.0");
 
+    /// <summary>An UploadChunk of <paramref name="body"/> as bytes <paramref name="first"/>..(first + length - 1) of a file of <paramref name="total"/> bytes.</summary>
+    public static HttpRequestMessage Chunk(string path, Guid session, long first, long total, string body)
+    {
+        var content = new ByteArrayContent(System.Text.Encoding.ASCII.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Range", $"bytes {first}-{first + body.Length - 1}/{total}");
+        return new(HttpMethod.Put, $"/ImageStore/{path}/$/UploadChunk?api-version=6.0&session-id={session}") { Content = content };
+    }
+
+    public static HttpRequestMessage GetSession(Guid session) => new(HttpMethod.Get, $"/ImageStore/$/GetUploadSession?api-version=6.0&session-id={session}");
+
+    public static HttpRequestMessage Commit(Guid session) => new(HttpMethod.Post, $"/ImageStore/$/CommitUploadSession?api-version=6.0&session-id={session}");
+
+    public static HttpRequestMessage DeleteSession(Guid session) => new(HttpMethod.Delete, $"/ImageStore/$/DeleteUploadSession?api-version=6.0&session-id={session}");
+
+    public static HttpRequestMessage Get(string path) => new(HttpMethod.Get, $"/ImageStore/{path}?api-version=6.0");
+
     public static HttpRequestMessage AadMetadata() => new(HttpMethod.Get, "/$/GetAadMetadata?api-version=1.0");
 
     public static HttpRequestMessage WithBearer(this HttpRequestMessage request, string token)

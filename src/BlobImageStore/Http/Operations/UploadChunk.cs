@@ -1,3 +1,4 @@
+using BlobImageStore.Security;
 using BlobImageStore.Sessions;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -16,6 +17,7 @@ namespace BlobImageStore.Http.Operations;
 /// is refused saying which (never a new session with that id); a range whose
 /// last byte equals the file length is refused (SF accepts that off-by-one), and a second open session on a path
 /// gets 409 (SF allows several; on Blob Storage a commit would silently discard the other session's bytes).
+/// The first chunk's caller owns the session: a chunk from another principal is 403 E_ACCESSDENIED naming the owner's kind.
 /// </summary>
 public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
 {
@@ -38,7 +40,7 @@ public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
 
         var http = request.Http.Request;
         var outcome = await sessions.UploadChunkAsync(
-            new ChunkRequest(path, sessionId, range, http.ContentLength, md5, Caller: null, request.Timeout()), http.Body, cancellationToken);
+            new ChunkRequest(path, sessionId, range, http.ContentLength, md5, Caller.SessionOwner(request.Http), request.Timeout()), http.Body, cancellationToken);
         request.Http.Items[RequestTelemetry.BytesItem] = outcome is ChunkAccepted accepted ? accepted.BytesStored : 0L;
         return ErrorCatalogue.ToResult(outcome);
     }
