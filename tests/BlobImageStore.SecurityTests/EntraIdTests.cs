@@ -32,19 +32,22 @@ public sealed class EntraServerFixture : IAsyncLifetime
         Azurite = await TestAzurite.StartAsync("sec-entra", inMemory: true);
         Issuer = await LocalIssuer.StartAsync();
         var address = new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}");
-        Server = await ServerHost.StartAsync(address, new Dictionary<string, string>
-        {
-            ["ImageStore__Storage"] = Azurite.ConnectionString,
-            ["ImageStore__Security__AzureActiveDirectory__TenantId"] = Tenant,
-            ["ImageStore__Security__AzureActiveDirectory__ClusterApplication"] = ClusterApplication,
-            ["ImageStore__Security__AzureActiveDirectory__ClientApplication"] = ClientApplication,
-            ["ImageStore__Security__AzureActiveDirectory__MetadataAddress"] = Issuer.MetadataAddress(Tenant),
-        });
+        Server = await ServerHost.StartAsync(address, Settings);
         Client = new HttpClient { BaseAddress = Server.Address };
     }
 
-    public string Token(string[] roles, string? tenant = null, string audience = ClusterApplication, TimeSpan? lifetime = null, DateTime? notBefore = null) =>
-        Issuer.Token(tenant ?? Tenant, audience, roles, objectId: Guid.NewGuid().ToString(), lifetime, notBefore);
+    public string Token(string[] roles, string? tenant = null, string audience = ClusterApplication, TimeSpan? lifetime = null, DateTime? notBefore = null, string? objectId = null) =>
+        Issuer.Token(tenant ?? Tenant, audience, roles, objectId: objectId ?? Guid.NewGuid().ToString(), lifetime, notBefore);
+
+    /// <summary>The settings of <see cref="Server"/>, for a second server on the same storage and issuer.</summary>
+    public Dictionary<string, string> Settings => new()
+    {
+        ["ImageStore__Storage"] = Azurite.ConnectionString,
+        ["ImageStore__Security__AzureActiveDirectory__TenantId"] = Tenant,
+        ["ImageStore__Security__AzureActiveDirectory__ClusterApplication"] = ClusterApplication,
+        ["ImageStore__Security__AzureActiveDirectory__ClientApplication"] = ClientApplication,
+        ["ImageStore__Security__AzureActiveDirectory__MetadataAddress"] = Issuer.MetadataAddress(Tenant),
+    };
 
     public async Task DisposeAsync()
     {
@@ -134,6 +137,74 @@ public sealed class EntraIdTests(EntraServerFixture fixture) : IClassFixture<Ent
         var parts = token.Split('.');
         var forged = parts[0] + "." + parts[1] + "." + new string('A', parts[2].Length);
         (await Client.SendAsync(() => Calls.List().WithBearer(forged))).Is(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_unreachable_identity_provider_is_503_service_offline_not_401()
+    {
+        var settings = fixture.Settings;
+        var nobody = new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"); // a free loopback port: connections are refused, nothing leaves the machine
+        settings["ImageStore__Security__AzureActiveDirectory__MetadataAddress"] = new Uri(nobody, $"/{EntraServerFixture.Tenant}/v2.0/.well-known/openid-configuration").ToString();
+        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+        using var client = new HttpClient { BaseAddress = server.Address };
+
+        foreach (var request in new Func<HttpRequestMessage>[] { Calls.List, () => Calls.Upload("entra/offline.txt") })
+        {
+            var answer = await client.SendAsync(() => request().WithBearer(fixture.Token(["Admin"])));
+            answer.Is(HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("FABRIC_E_SERVICE_OFFLINE", answer.Code);
+            Assert.Contains("identity provider cannot be reached", answer.Message);
+        }
+
+        (await client.SendAsync(Calls.List)).Is(HttpStatusCode.Unauthorized); // no token: still 401, nothing to check
+        (await fixture.Client.SendAsync(() => Calls.Get("entra/offline.txt").WithBearer(fixture.Token(["Admin"])))).Is(HttpStatusCode.NotFound); // nothing was written
+    }
+
+    /// <summary>A principal by its object id: each request carries a freshly issued token, as a client refreshing it would.</summary>
+    private Send As(string objectId, HttpClient? client = null) =>
+        request => (client ?? Client).SendAsync(() => request().WithBearer(fixture.Token(["Admin"], objectId: objectId)));
+
+    [Fact]
+    public async Task A_session_takes_chunks_and_a_commit_only_from_the_Entra_user_that_started_it()
+    {
+        var owner = Guid.NewGuid().ToString();
+        var other = Guid.NewGuid().ToString();
+        const string path = "owned/entra.bin";
+        var id = await SessionOwnership.StartAsync(As(owner), path);
+
+        await SessionOwnership.AssertRefusedAsync(As(owner), As(other), path, id, "an Entra ID user", owner, deleteRefused: false);
+
+        await SessionOwnership.AssertOwnerFinishesAsync(As(owner), path, id); // new tokens, same object id: the same owner
+    }
+
+    [Fact]
+    public async Task Another_Entra_admin_may_delete_a_session_it_did_not_start()
+    {
+        var owner = Guid.NewGuid().ToString();
+        var id = await SessionOwnership.StartAsync(As(owner), "owned/entra-deleted.bin");
+        (await As(Guid.NewGuid().ToString())(() => Calls.DeleteSession(id))).Is(HttpStatusCode.OK);
+        (await As(owner)(() => Calls.Commit(id))).Is(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task With_AllowAnonymous_an_anonymous_caller_cannot_touch_an_Entra_users_session_but_an_Entra_admin_may_delete_an_anonymous_one()
+    {
+        var settings = fixture.Settings;
+        settings["ImageStore__Security__AllowAnonymous"] = "true";
+        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+        using var client = new HttpClient { BaseAddress = server.Address };
+        Send anonymous = request => client.SendAsync(request);
+        var owner = Guid.NewGuid().ToString();
+
+        const string path = "owned/entra-vs-anonymous.bin";
+        var id = await SessionOwnership.StartAsync(As(owner, client), path);
+        await SessionOwnership.AssertRefusedAsync(As(owner, client), anonymous, path, id, "an Entra ID user", owner, deleteRefused: true);
+        await SessionOwnership.AssertOwnerFinishesAsync(As(owner, client), path, id);
+
+        const string anonymousPath = "owned/anonymous.bin";
+        var anonymousId = await SessionOwnership.StartAsync(anonymous, anonymousPath);
+        await SessionOwnership.AssertRefusedAsync(anonymous, As(owner, client), anonymousPath, anonymousId, "an anonymous caller", "anonymous:", deleteRefused: false);
+        (await As(owner, client)(() => Calls.DeleteSession(anonymousId))).Is(HttpStatusCode.OK);
     }
 
     [Fact]

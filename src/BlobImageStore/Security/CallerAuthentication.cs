@@ -51,6 +51,28 @@ public sealed partial class CallerAuthentication(
         return caller;
     }
 
+    /// <summary>
+    /// Finds the caller before the limits, which count uploads per caller (<see cref="ImageStoreRateLimits"/>), without
+    /// answering: a request without an acceptable caller is counted as unauthenticated, and the endpoint answers its
+    /// 401/403 later, the same in both hosts. Exempt paths are skipped.
+    /// </summary>
+    public async Task IdentifyAsync(HttpContext context)
+    {
+        if (SecurityExemptions.IsExempt(context))
+        {
+            return;
+        }
+
+        try
+        {
+            await AuthenticateAsync(context);
+        }
+        catch (FabricException)
+        {
+            // answered by the endpoint
+        }
+    }
+
     private async Task<Caller> FindAsync(HttpContext context)
     {
         if (_options.CertificatesConfigured && await ClientCertificateAsync(context) is not null)
@@ -93,6 +115,11 @@ public sealed partial class CallerAuthentication(
         var result = await context.RequestServices.GetRequiredService<IAuthenticationService>().AuthenticateAsync(context, scheme);
         if (!result.Succeeded || result.Principal is null)
         {
+            if (kind == CallerKind.Entra && await IdentityProviderUnreachableAsync(context) is { } unreachable)
+            {
+                throw unreachable;
+            }
+
             var reason = result.Failure?.Message ?? "it was not accepted";
             LogRejected(logger, what, reason);
             throw Unauthenticated($"The {what} was rejected: {reason}. {CredentialsWanted()}");
@@ -109,6 +136,34 @@ public sealed partial class CallerAuthentication(
         }
 
         return new Caller(kind, identity, role == "Admin");
+    }
+
+    /// <summary>
+    /// A token that failed may have failed only because the tenant's OpenID configuration and signing keys could not be
+    /// fetched (the token handler then validates without keys). That is not the caller's fault: 503
+    /// FABRIC_E_SERVICE_OFFLINE, as for unreachable storage, instead of a 401 that would send the user to sign in again.
+    /// Asked only after a failure; the configuration manager answers from its cache while it holds a configuration.
+    /// </summary>
+    private async Task<FabricException?> IdentityProviderUnreachableAsync(HttpContext context)
+    {
+        var options = context.RequestServices.GetRequiredService<IOptionsMonitor<JwtBearerOptions>>().Get(EntraScheme);
+        if (options.ConfigurationManager is not { } configuration)
+        {
+            return null;
+        }
+
+        try
+        {
+            await configuration.GetConfigurationAsync(context.RequestAborted);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
+        {
+            LogIdentityProviderUnreachable(logger, options.MetadataAddress, e);
+            return new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceOffline,
+                $"The identity provider cannot be reached (its OpenID configuration and signing keys at {options.MetadataAddress} could not be read), so the Entra ID token cannot be checked. " +
+                "Nothing was changed; retry later. Operators: check the network path to Microsoft Entra ID, or ImageStore:Security:AzureActiveDirectory:MetadataAddress.", e);
+        }
     }
 
     private async Task<X509Certificate2?> ClientCertificateAsync(HttpContext context)
@@ -160,6 +215,9 @@ public sealed partial class CallerAuthentication(
     public static bool IsLoopback(IPAddress? address) =>
         address is null // an in-process request (tests, or a host that gives no connection): nothing came over a network
         || IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The identity provider's configuration at {MetadataAddress} cannot be read: Entra ID tokens cannot be checked")]
+    private static partial void LogIdentityProviderUnreachable(ILogger logger, string? metadataAddress, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected the {What}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string what, string reason);
