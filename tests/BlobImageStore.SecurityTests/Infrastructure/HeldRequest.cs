@@ -40,6 +40,23 @@ public sealed class HeldRequest : IAsyncDisposable
         return held;
     }
 
+    /// <summary>
+    /// A kept-alive connection the server has certainly accepted and counts: one request (<c>/$/GetAadMetadata</c>) was
+    /// answered on it, and the connection stays open, idle. Null when the server closed it without an answer (it was over
+    /// the connection limit).
+    /// </summary>
+    public static async Task<HeldRequest?> OpenAnsweredAsync(Uri server, TimeSpan limit)
+    {
+        var held = await StartAsync(server, "GET", "/$/GetAadMetadata?api-version=1.0", declaredLength: 0, sent: 0);
+        if ((await held.ReadAsync(limit)).StartsWith("HTTP/1.1 200", StringComparison.Ordinal))
+        {
+            return held;
+        }
+
+        await held.DisposeAsync();
+        return null;
+    }
+
     /// <summary>Whatever the server sends until it closes the connection or <paramref name="limit"/> passes.</summary>
     public async Task<string> ReadAsync(TimeSpan limit)
     {
