@@ -54,9 +54,12 @@ public sealed class TelemetryExportTests(HostsFixture hosts)
         Assert.Contains(sink.Requests, r => r.StartsWith("POST /v2.1/track", StringComparison.Ordinal));
     }
 
-    // Quarantined: with both exporters on, the OTLP trace batch never reaches its sink in about half the runs (logs and
-    // metrics do; each exporter alone passes every time). Not yet explained; the single-exporter tests stand.
-    [Fact(Skip = "Flaky: OTLP traces sometimes missing when Azure Monitor exports too; see the comment above")]
+    /// <summary>
+    /// Both exporters get the trace of the first request. (It failed in about half the runs while the Azure Monitor
+    /// exporter's default sampler, rate-limited to 5 traces a second, sampled the whole provider, OTLP included: 4 of 6
+    /// repetitions failed, 0 of 6 once ImageStoreOpenTelemetry keeps every trace unless OTEL_TRACES_SAMPLER says otherwise.)
+    /// </summary>
+    [Fact]
     public async Task Both_settings_send_to_both()
     {
         using var collector = new HttpSink();

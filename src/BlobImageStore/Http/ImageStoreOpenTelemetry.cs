@@ -26,6 +26,9 @@ public static class ImageStoreOpenTelemetry
 
     public const string OtlpEndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
+    /// <summary>The standard sampler setting; when set, the Azure Monitor exporter's sampling follows it (and its <c>_ARG</c>).</summary>
+    public const string TracesSamplerSetting = "OTEL_TRACES_SAMPLER";
+
     public static IOpenTelemetryBuilder AddImageStoreTelemetry(this IOpenTelemetryBuilder builder, IConfiguration configuration)
     {
         builder
@@ -40,10 +43,19 @@ public static class ImageStoreOpenTelemetry
         if (configuration[ConnectionStringSetting] is { Length: > 0 } connectionString)
         {
             var credential = CredentialFrom(configuration[AuthenticationStringSetting]);
+            var samplerChosen = !string.IsNullOrEmpty(configuration[TracesSamplerSetting]);
             builder.UseAzureMonitorExporter(o =>
             {
                 o.ConnectionString = connectionString;
                 o.Credential = credential;
+                if (!samplerChosen)
+                {
+                    // Every trace, as without Azure Monitor. The exporter's default is a rate-limited sampler (5 traces a
+                    // second) set on the whole tracer provider: it thinned out the OTLP export as well, and dropped even
+                    // the first request's trace of a new pipeline in about half the runs.
+                    o.SamplingRatio = 1.0f;
+                    o.TracesPerSecond = null;
+                }
             });
         }
 
