@@ -1,6 +1,7 @@
 using BlobImageStore.Health;
 using BlobImageStore.Http;
 using BlobImageStore.OpenApi;
+using BlobImageStore.Security;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
@@ -16,7 +17,7 @@ namespace BlobImageStore.Functions;
 /// Cluster-level routes outside /ImageStore (<c>/$/GetClusterManifest</c>, which the .NET client reads before it uploads)
 /// are one more method each, with their own route.
 /// </summary>
-public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
+public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint, CallerAuthentication authentication, ImageStoreRateLimits limits)
 {
     /// <summary>
     /// The level compiled into the metadata: function keys. At start <see cref="FunctionAuthorizationLevel"/> makes it
@@ -75,8 +76,17 @@ public sealed class ImageStoreFunctions(ImageStoreEndpoint endpoint)
 
     private async Task<IActionResult> HandleAsync(HttpRequest request)
     {
-        // The endpoint starts the operation's span (below the worker's invocation span) and tags both.
-        await endpoint.HandleAsync(request.HttpContext);
+        // The self-host's limits (ImageStore:Limits), entered here because the worker has no rate limiting middleware:
+        // the caller first (uploads count per caller), then the permits; a rejected request has its 503 written.
+        var context = request.HttpContext;
+        await authentication.IdentifyAsync(context);
+        using var lease = await limits.EnterAsync(context);
+        if (lease is not null)
+        {
+            // The endpoint starts the operation's span (below the worker's invocation span) and tags both.
+            await endpoint.HandleAsync(context);
+        }
+
         return new EmptyResult();
     }
 }

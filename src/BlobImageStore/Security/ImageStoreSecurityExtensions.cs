@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Net;
-using System.Threading.RateLimiting;
-using BlobImageStore.Errors;
 using BlobImageStore.Http;
 using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -72,18 +68,7 @@ public static class ImageStoreSecurityExtensions
         var authentication = app.Services.GetRequiredService<CallerAuthentication>();
         app.Use(async (context, next) =>
         {
-            if (!SecurityExemptions.IsExempt(context))
-            {
-                try
-                {
-                    await authentication.AuthenticateAsync(context);
-                }
-                catch (FabricException)
-                {
-                    // Counted as unauthenticated; the endpoint answers the 401/403 (the same in both hosts).
-                }
-            }
-
+            await authentication.IdentifyAsync(context);
             await next(context);
         });
         app.UseRateLimiter();
@@ -91,55 +76,18 @@ public static class ImageStoreSecurityExtensions
     }
 
     /// <summary>
-    /// The rate limiting middleware's global limiter (ASP.NET Core rate limiting): at most
-    /// <c>MaxConcurrentRequests</c> image store requests at once (plus a queue of <c>RequestQueueLimit</c>), and at most
-    /// <c>MaxConcurrentUploadsPerCaller</c> UploadChunk/UploadFile requests per caller (plus a queue of
-    /// <c>UploadQueueLimitPerCaller</c>). Exempt paths are not limited.
-    /// A rejected request gets 503 FABRIC_E_SERVICE_TOO_BUSY with <c>Retry-After</c>.
+    /// ASP.NET Core's rate limiting middleware with <see cref="ImageStoreRateLimits"/> as its global limiter and its
+    /// answer to rejected requests (the Functions app enters the same limiter itself).
     /// </summary>
     private static IServiceCollection AddImageStoreRateLimits(this IServiceCollection services)
     {
+        services.AddSingleton<ImageStoreRateLimits>();
         services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<ImageStoreLimitsOptions>>((options, limitsOptions) =>
+        services.AddOptions<RateLimiterOptions>().Configure<ImageStoreRateLimits>((options, limits) =>
         {
-            var limits = limitsOptions.Value;
-            var all = PartitionedRateLimiter.Create<HttpContext, string>(context => SecurityExemptions.IsExempt(context)
-                ? RateLimitPartition.GetNoLimiter("exempt")
-                : RateLimitPartition.GetConcurrencyLimiter("requests", _ => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = limits.MaxConcurrentRequests,
-                    QueueLimit = limits.RequestQueueLimit,
-                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                }));
-            var uploads = PartitionedRateLimiter.Create<HttpContext, string>(context => IsUpload(context)
-                ? RateLimitPartition.GetConcurrencyLimiter(UploaderKey(context), _ => new ConcurrencyLimiterOptions
-                {
-                    PermitLimit = limits.MaxConcurrentUploadsPerCaller,
-                    QueueLimit = limits.UploadQueueLimitPerCaller,
-                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                })
-                : RateLimitPartition.GetNoLimiter("not-an-upload"));
-            options.GlobalLimiter = PartitionedRateLimiter.CreateChained(uploads, all);
-            options.OnRejected = async (rejected, _) =>
-            {
-                var context = rejected.HttpContext;
-                context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-                var message = IsUpload(context) && Caller.Of(context) is { } caller
-                    ? $"This caller already has {limits.MaxConcurrentUploadsPerCaller} uploads running and {limits.UploadQueueLimitPerCaller} waiting (ImageStore:Limits:MaxConcurrentUploadsPerCaller, UploadQueueLimitPerCaller). Retry after {limits.RetryAfterSeconds} s, or upload fewer chunks in parallel."
-                    : $"The server is serving its limit of {limits.MaxConcurrentRequests} requests (ImageStore:Limits:MaxConcurrentRequests). Retry after {limits.RetryAfterSeconds} s.";
-                await new FabricErrorResult(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy, message).ExecuteAsync(context);
-            };
+            options.GlobalLimiter = limits.Limiter;
+            options.OnRejected = (rejected, _) => new ValueTask(limits.RejectAsync(rejected.HttpContext));
         });
         return services;
     }
-
-    /// <summary>UploadChunk and UploadFile: the PUTs under /ImageStore.</summary>
-    private static bool IsUpload(HttpContext context) =>
-        HttpMethods.IsPut(context.Request.Method)
-        && context.Request.Path.StartsWithSegments(ImageStoreRequest.Prefix, StringComparison.OrdinalIgnoreCase);
-
-    private static string UploaderKey(HttpContext context) =>
-        Caller.Of(context) is { Kind: not CallerKind.Anonymous } caller
-            ? caller.Identity
-            : "anonymous:" + context.Connection.RemoteIpAddress; // anonymous callers are told apart by address
 }

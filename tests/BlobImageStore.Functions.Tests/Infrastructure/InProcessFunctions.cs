@@ -11,7 +11,11 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BlobImageStore.Functions.Tests.Infrastructure;
 
 /// <summary>An answer, from either host.</summary>
-public sealed record Answer(int Status, string? Reason, string? ContentType, string Body);
+public sealed record Answer(int Status, string? Reason, string? ContentType, string Body)
+{
+    /// <summary>The <c>Retry-After</c> header, when there is one.</summary>
+    public string? RetryAfter { get; init; }
+}
 
 /// <summary>
 /// The Functions app in-process: the container the app builds (<see cref="ImageStoreFunctionsApp.AddImageStoreFunctions"/>)
@@ -65,7 +69,11 @@ public sealed class InProcessFunctions : IAsyncDisposable
     public Task<Answer> SendAsync(HttpMethod method, string target, byte[]? body = null, string? contentRange = null) =>
         SendAsync(method, target, body, contentRange is null ? [] : [("Content-Range", contentRange)]);
 
-    public async Task<Answer> SendAsync(HttpMethod method, string target, byte[]? body, IEnumerable<(string Name, string Value)> headers)
+    public Task<Answer> SendAsync(HttpMethod method, string target, byte[]? body, IEnumerable<(string Name, string Value)> headers) =>
+        SendAsync(method, target, body is null ? null : new MemoryStream(body, writable: false), body?.Length, headers);
+
+    /// <summary>A request whose body is <paramref name="body"/> as it comes (e.g. a stream that holds back its bytes), of <paramref name="length"/> bytes.</summary>
+    public async Task<Answer> SendAsync(HttpMethod method, string target, Stream? body, long? length, IEnumerable<(string Name, string Value)> headers)
     {
         // A scope per request, as ASP.NET Core gives the worker's HttpContext (authentication services are scoped).
         await using var scope = _services.CreateAsyncScope();
@@ -85,8 +93,8 @@ public sealed class InProcessFunctions : IAsyncDisposable
 
         if (body is not null)
         {
-            request.Body = new MemoryStream(body, writable: false);
-            request.ContentLength = body.Length;
+            request.Body = body;
+            request.ContentLength = length;
         }
 
         var responseBody = new MemoryStream();
@@ -105,7 +113,10 @@ public sealed class InProcessFunctions : IAsyncDisposable
         await result.ExecuteResultAsync(new ActionContext(context, new RouteData(), new ActionDescriptor()));
 
         return new Answer(context.Response.StatusCode, context.Features.Get<IHttpResponseFeature>()?.ReasonPhrase,
-            context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()));
+            context.Response.ContentType, Encoding.UTF8.GetString(responseBody.ToArray()))
+        {
+            RetryAfter = context.Response.Headers.RetryAfter.Count > 0 ? context.Response.Headers.RetryAfter.ToString() : null,
+        };
     }
 
     public ValueTask DisposeAsync() => _services.DisposeAsync();
