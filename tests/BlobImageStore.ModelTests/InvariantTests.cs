@@ -12,20 +12,24 @@ namespace BlobImageStore.ModelTests;
 public class InvariantTests
 {
     public const int PerInvariant = 1_500;
-    public const int Total = PerInvariant * 7;
+    public const int Total = PerInvariant * 8;
 
     private static readonly int Iterations =
-        int.TryParse(Environment.GetEnvironmentVariable("MODEL_SCHEDULES"), out var n) ? Math.Max(1, n / 7) : PerInvariant;
+        int.TryParse(Environment.GetEnvironmentVariable("MODEL_SCHEDULES"), out var n) ? Math.Max(1, n / 8) : PerInvariant;
 
-    private static Gen<Op> ChunkOps(Gen<Body> bodies) =>
-        Gen.Select(Gen.Int[0, 1], Gen.Int[0, World.Pieces.Length - 1], bodies, Gen.Int[0, 2])
-            .Select(t => (Op)new Chunk(t.Item1, t.Item2, t.Item3) { Instance = t.Item4 });
+    private static readonly Gen<int> OneCaller = Gen.Const(0);
+
+    private static Gen<Op> ChunkOps(Gen<Body> bodies, Gen<int>? callers = null) =>
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, World.Pieces.Length - 1], bodies, Gen.Int[0, 2], callers ?? OneCaller)
+            .Select(t => (Op)new Chunk(t.Item1, t.Item2, t.Item3) { Instance = t.Item4, Caller = t.Item5 });
 
     private static readonly Gen<Body> AnyBody = Gen.Enum<Body>();
 
-    private static Gen<Op> Others(params Gen<Op>[] extra) => Gen.OneOf([
-        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2]).Select(t => (Op)new Commit(t.Item1) { Instance = t.Item2 }),
-        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2]).Select(t => (Op)new DeleteSession(t.Item1) { Instance = t.Item2 }),
+    private static Gen<Op> Others(params Gen<Op>[] extra) => Others(OneCaller, extra);
+
+    private static Gen<Op> Others(Gen<int> callers, params Gen<Op>[] extra) => Gen.OneOf([
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2], callers).Select(t => (Op)new Commit(t.Item1) { Instance = t.Item2, Caller = t.Item3 }),
+        Gen.Select(Gen.Int[0, 1], Gen.Int[0, 2], callers).Select(t => (Op)new DeleteSession(t.Item1) { Instance = t.Item2, Caller = t.Item3 }),
         .. extra]);
 
     private static readonly Gen<Op> Writers = Gen.OneOf(
@@ -69,11 +73,20 @@ public class InvariantTests
     [Fact]
     public void Every_race_ends_well() => Check(Invariant.EveryRaceEndsWell, Schedules(Everything));
 
-    private static void Check(Invariant invariant, Gen<Schedule> schedules) =>
+    /// <summary>Two principals send chunks, commits and deletes to the same sessions: only each session's owner is served,
+    /// and what the other sent never counts (<see cref="Invariant.RefusedChangesNothing"/> checked in the same runs).</summary>
+    [Fact]
+    public void Only_the_owner_acts_on_a_session() =>
+        Check([Invariant.OnlyTheOwnerActs, Invariant.RefusedChangesNothing],
+            Schedules(Gen.Frequency((5, ChunkOps(AnyBody, Gen.Int[0, 1])), (2, Others(Gen.Int[0, 1])))));
+
+    private static void Check(Invariant invariant, Gen<Schedule> schedules) => Check([invariant], schedules);
+
+    private static void Check(Invariant[] invariants, Gen<Schedule> schedules) =>
         schedules.Sample(
             schedule =>
             {
-                var violations = Model.Run(schedule).Where(v => v.Invariant == invariant).ToList();
+                var violations = Model.Run(schedule).Where(v => invariants.Contains(v.Invariant)).ToList();
                 if (violations.Count > 0)
                 {
                     throw new Xunit.Sdk.XunitException($"{violations[0]}\nschedule: {schedule}");

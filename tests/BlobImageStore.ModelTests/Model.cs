@@ -13,6 +13,7 @@ public enum Invariant
     NoPhantomFiles = 5,
     EndedMeansEnded = 6,
     EveryRaceEndsWell = 7,
+    OnlyTheOwnerActs = 8,
 }
 
 public sealed record Violation(Invariant Invariant, string What)
@@ -130,12 +131,12 @@ public static class Model
                 var (body, md5, _) = world.ChunkBody(c);
                 var range = World.Pieces[c.Piece];
                 var request = new ChunkRequest(World.Path, world.Sessions[c.Session], new ContentRange(range.First, range.Last, World.FileSize),
-                    c.Body == Body.Cut ? null : body.Length, md5, null, World.ChunkTimeout);
+                    c.Body == Body.Cut ? null : body.Length, md5, World.Principal(c.Caller), World.ChunkTimeout);
                 return await instance.Sessions.UploadChunkAsync(request, new MemoryStream(body), CancellationToken.None);
             case Commit c:
-                return await instance.Sessions.CommitAsync(world.Sessions[c.Session], null, CancellationToken.None);
+                return await instance.Sessions.CommitAsync(world.Sessions[c.Session], World.Principal(c.Caller), CancellationToken.None);
             case DeleteSession d:
-                return await instance.Sessions.DeleteAsync(world.Sessions[d.Session], null, CancellationToken.None);
+                return await instance.Sessions.DeleteAsync(world.Sessions[d.Session], World.Principal(d.Caller), CancellationToken.None);
             case UploadFileOp:
                 return await instance.Writes.RunAsync(World.Path, WriteAction.UploadFile,
                     async (lease, ct) => await instance.Uploads.UploadAsync(World.Path, new MemoryStream(World.UploadBytes), World.UploadBytes.Length, null, lease, ct),
@@ -169,6 +170,19 @@ public static class Model
         if (result.Outcome is Busy busy)
         {
             violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} answered 503 ({busy})"));
+        }
+
+        if (result.Op is Chunk or Commit or DeleteSession)
+        {
+            // Only the principal that started a session acts on it; its owner is never refused as a stranger.
+            var index = result.Op switch { Chunk c => c.Session, Commit c => c.Session, DeleteSession d => d.Session, _ => 0 };
+            var owner = world.Store.Records.FirstOrDefault(r => r.SessionId == world.Sessions[index])?.Owner;
+            var caller = World.Principal(result.Op.Caller);
+            var acted = result.Outcome is ChunkAccepted or ResendMatched or SessionCommitted or SessionDeleted { Existed: true };
+            if (owner is not null && (acted && owner != caller || result.Outcome is NotOwner && owner == caller))
+            {
+                violations.Add(new(Invariant.OnlyTheOwnerActs, $"{result.Op} by {caller} answered {result.Outcome} on a session owned by {owner}"));
+            }
         }
 
         if (result.Op is Chunk chunk && result.Outcome!.Succeeded)

@@ -11,6 +11,9 @@ namespace BlobImageStore.ModelTests;
 public abstract record Op
 {
     public int Instance { get; init; }
+
+    /// <summary>Which of two principals sends a session request (<see cref="World.Principal"/>); 0 unless a property varies it.</summary>
+    public int Caller { get; init; }
 }
 
 /// <summary>A chunk: <paramref name="Piece"/> indexes <see cref="World.Pieces"/>; <paramref name="Body"/> says what is sent.</summary>
@@ -99,6 +102,9 @@ public sealed class World
     public byte[][] Files { get; }
 
     public Instance[] Instances { get; }
+
+    /// <summary>The stable identity of principal <paramref name="caller"/>, as the HTTP layer passes it.</summary>
+    public static string Principal(int caller) => $"certificate:PRINCIPAL{caller}";
 
     public static byte[] Bytes(int seed)
     {
