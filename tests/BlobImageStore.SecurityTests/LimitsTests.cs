@@ -29,16 +29,13 @@ public sealed class LimitsAzuriteFixture : IAsyncLifetime
 /// <summary>The limits against abuse answer as the README documents: 503 FABRIC_E_SERVICE_TOO_BUSY with Retry-After, a clamped timeout, closed connections.</summary>
 public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<LimitsAzuriteFixture>
 {
-    private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(500);
-
     [Fact]
     public async Task A_caller_over_its_concurrent_uploads_gets_503_with_retry_after_and_other_requests_go_on()
     {
         await using var server = await fixture.StartServerAsync(("MaxConcurrentUploadsPerCaller", "1"), ("UploadQueueLimitPerCaller", "0"), ("RetryAfterSeconds", "7"));
         using var client = new HttpClient { BaseAddress = server.Address };
-        await using (var held = await HeldRequest.StartAsync(server.Address, "PUT", "/ImageStore/limits/held.bin?api-version=6.0"))
+        await using (var held = await AdmittedAsync(server.Address, "/ImageStore/limits/held.bin?api-version=6.0"))
         {
-            await Task.Delay(Settle);
             var second = await client.SendAsync(() => Calls.Upload("limits/second.txt"));
             second.Is(HttpStatusCode.ServiceUnavailable);
             Assert.Equal("FABRIC_E_SERVICE_TOO_BUSY", second.Code);
@@ -48,8 +45,8 @@ public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<Li
             (await client.SendAsync(Calls.List)).IsSuccess(); // reading is not an upload
         }
 
-        await Task.Delay(Settle);
-        (await client.SendAsync(() => Calls.Upload("limits/after.txt"))).Is(HttpStatusCode.OK);
+        // Served again once the server has seen the held connection close.
+        await Eventually(() => client.SendAsync(() => Calls.Upload("limits/after.txt")), a => a.Status == HttpStatusCode.OK);
     }
 
     [Fact]
@@ -57,9 +54,8 @@ public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<Li
     {
         await using var server = await fixture.StartServerAsync(("MaxConcurrentRequests", "1"), ("RequestQueueLimit", "0"));
         using var client = new HttpClient { BaseAddress = server.Address };
-        await using (var held = await HeldRequest.StartAsync(server.Address, "PUT", "/ImageStore/limits/busy.bin?api-version=6.0"))
+        await using (var held = await AdmittedAsync(server.Address, "/ImageStore/limits/busy.bin?api-version=6.0"))
         {
-            await Task.Delay(Settle);
             var answer = await client.SendAsync(Calls.List);
             answer.Is(HttpStatusCode.ServiceUnavailable);
             Assert.Equal("FABRIC_E_SERVICE_TOO_BUSY", answer.Code);
@@ -69,8 +65,7 @@ public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<Li
             (await client.SendAsync(Calls.AadMetadata)).Is(HttpStatusCode.OK); // unauthenticated paths are not limited
         }
 
-        await Task.Delay(Settle);
-        (await client.SendAsync(Calls.List)).IsSuccess();
+        await Eventually(() => client.SendAsync(Calls.List), a => (int)a.Status is >= 200 and < 300);
     }
 
     [Fact]
@@ -107,36 +102,45 @@ public sealed class LimitsTests(LimitsAzuriteFixture fixture) : IClassFixture<Li
 
         await first.DisposeAsync();
         using var client = new HttpClient { BaseAddress = server.Address };
-        await Eventually(async () => (int)(await client.SendAsync(Calls.List)).Status is >= 200 and < 300); // once the server saw the close
+        await Eventually(() => client.SendAsync(Calls.List), a => (int)a.Status is >= 200 and < 300); // once the server saw the close
     }
+
+    /// <summary>An upload held open with its body unread, once the server has admitted it (past the limits).</summary>
+    private static async Task<HeldRequest> AdmittedAsync(Uri server, string target) =>
+        (await Eventually(() => HeldRequest.StartAdmittedAsync(server, "PUT", target, TimeSpan.FromSeconds(30)), held => held is not null))!;
 
     /// <summary>A connection that has been answered and stays open; retried while the limit is still held by connections being closed.</summary>
     private static async Task<HeldRequest> CountedConnectionAsync(Uri server)
     {
-        HeldRequest? held = null;
-        await Eventually(async () => (held = await HeldRequest.OpenAnsweredAsync(server, TimeSpan.FromSeconds(30))) is not null);
-        return held!;
+        return (await Eventually(() => HeldRequest.OpenAnsweredAsync(server, TimeSpan.FromSeconds(30)), held => held is not null))!;
     }
 
-    /// <summary>Retries <paramref name="condition"/> (a refused connection counts as false) until it holds, for at most a minute.</summary>
-    private static async Task Eventually(Func<Task<bool>> condition)
+    /// <summary>
+    /// Repeats <paramref name="attempt"/> until its result is <paramref name="done"/> (a connection the server closes counts
+    /// as not yet), for at most a minute: the test waits for what the server does, never for a fixed time.
+    /// </summary>
+    private static async Task<T> Eventually<T>(Func<Task<T>> attempt, Func<T, bool> done)
     {
         var deadline = Stopwatch.StartNew();
+        var last = "nothing yet";
         while (true)
         {
             try
             {
-                if (await condition())
+                var result = await attempt();
+                if (done(result))
                 {
-                    return;
+                    return result;
                 }
+
+                last = result?.ToString() ?? "null";
             }
-            catch (Exception e) when (e is HttpRequestException or IOException && deadline.Elapsed < TimeSpan.FromMinutes(1))
+            catch (Exception e) when (e is HttpRequestException or IOException)
             {
-                // closed by the server: a slot is still held by a connection it has not yet seen closing
+                last = e.Message; // closed by the server: a slot is still held by a connection it has not yet seen closing
             }
 
-            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(1), "the condition did not hold within a minute");
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(1), $"not reached within a minute; last: {last}");
             await Task.Delay(50);
         }
     }

@@ -30,6 +30,51 @@ public sealed class HeldRequest : IAsyncDisposable
         return held;
     }
 
+    /// <summary>
+    /// A request held open that the server has certainly admitted: it is sent with <c>Expect: 100-continue</c>, and only
+    /// when the server's <c>100 Continue</c> comes (Kestrel sends it when the operation starts reading the body, past the
+    /// rate limiter) are a few body bytes sent and the rest held back. Null when the server answered instead (refused).
+    /// </summary>
+    public static async Task<HeldRequest?> StartAdmittedAsync(Uri server, string method, string target, TimeSpan limit)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(server.Host, server.Port);
+        var held = new HeldRequest(client);
+        var head = $"{method} {target} HTTP/1.1\r\nHost: {server.Host}:{server.Port}\r\nContent-Length: 1000000\r\nExpect: 100-continue\r\n\r\n";
+        await held._stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        await held._stream.FlushAsync();
+        if (!(await held.ReadHeadAsync(limit)).StartsWith("HTTP/1.1 100", StringComparison.Ordinal))
+        {
+            await held.DisposeAsync();
+            return null;
+        }
+
+        await held._stream.WriteAsync(new byte[16]);
+        await held._stream.FlushAsync();
+        return held;
+    }
+
+    /// <summary>One response head (up to its blank line), or what came before the server closed or <paramref name="limit"/> passed.</summary>
+    private async Task<string> ReadHeadAsync(TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        var text = new StringBuilder();
+        var one = new byte[1];
+        try
+        {
+            while (!text.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await _stream.ReadAsync(one, timeout.Token) == 1)
+            {
+                text.Append((char)one[0]);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // Timed out, or the server reset the connection: return what came.
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>A connection that sends only part of a request head.</summary>
     public static async Task<HeldRequest> OpenIdleAsync(Uri server)
     {
