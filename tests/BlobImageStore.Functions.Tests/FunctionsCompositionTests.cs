@@ -26,8 +26,9 @@ public sealed class FunctionsCompositionTests
 
         Assert.NotNull(ActivatorUtilities.CreateInstance<ImageStoreFunctions>(host.Services));
         Assert.NotNull(ActivatorUtilities.CreateInstance<SessionCleanupFunction>(host.Services));
-        // The 13 /ImageStore operations of the spec, the cluster-manifest shim and GetAadMetadata, the same table as the self-host's.
-        Assert.Equal(15, host.Services.GetRequiredService<ImageStoreEndpoint>().Operations.Count);
+        // The 13 /ImageStore operations of the spec, the cluster-manifest shim, GetAadMetadata and the two ListUploadSessions
+        // routes (this server's addition), the same table as the self-host's.
+        Assert.Equal(17, host.Services.GetRequiredService<ImageStoreEndpoint>().Operations.Count);
 
         // One OpenTelemetry pipeline for traces, metrics and logs, and no Application Insights SDK.
         Assert.NotNull(host.Services.GetRequiredService<TracerProvider>());
