@@ -98,6 +98,7 @@ public static class Commands
         root.Subcommands.Add(Copy(run));
         root.Subcommands.Add(Info(run));
         root.Subcommands.Add(Sessions(run));
+        root.Subcommands.Add(ClusterCommands.Build(run, global));
         return root;
     }
 

@@ -36,6 +36,8 @@ public static class ExitCodes
     public static int For(Exception e) => e switch
     {
         CliException cli => cli.ExitCode,
+        ImageStoreAuthenticationException => Rejected,
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } => Rejected,
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } => NotFound,
         ImageStoreException { StatusCode: HttpStatusCode.Conflict } => Conflict,
         ImageStoreException { IsTransient: true } => Unavailable,
@@ -57,8 +59,14 @@ public static class ExitCodes
             "the path is in use (an open upload session, or a file where a folder is needed): 'imagestore status <store-path>' and 'imagestore ls' show what is there.",
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } =>
             "check the path with 'imagestore ls' (paths are relative to the store root and case-sensitive).",
+        ImageStoreException { StatusCode: HttpStatusCode.Forbidden, Code: ImageStoreErrorCodes.AccessDenied } =>
+            "the server knows the certificate or token, but its role does not allow this (the message above says why): writing (upload, rm, cp, sessions rm) needs an admin client certificate or the Admin app role; read-only ones may list, du, status and info.",
         ImageStoreException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } =>
-            "pass the Functions key with --api-key (or IMAGESTORE_API_KEY).",
+            "authenticate: a client certificate (--pem, or --cert and --key) or Entra ID (--aad) for a secured server ('imagestore cluster select' saves them), or the Functions key (--api-key, IMAGESTORE_API_KEY).",
+        ImageStoreAuthenticationException =>
+            "check the certificate files or the Entra ID sign-in ('az login', or --device-code on a terminal); 'imagestore cluster show' prints the saved settings.",
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } =>
+            "the server's certificate is not trusted: pass --ca <file> with the CA that issued it (or the server's own certificate), or --insecure for a development certificate only. 'imagestore cluster select' saves either.",
         ImageStoreException { StatusCode: HttpStatusCode.RequestEntityTooLarge } =>
             "use a smaller --chunk-size, or tell the client the server's limit with --max-chunk-size.",
         ImageStoreException { IsTransient: true } =>

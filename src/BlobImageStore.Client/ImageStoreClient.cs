@@ -370,6 +370,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     internal static bool IsTransient(Exception e) => e switch
     {
         ImageStoreException fabric => fabric.IsTransient,
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } => false, // TLS: an untrusted certificate stays untrusted
         HttpRequestException or IOException or TimeoutException => true,
         _ => false,
     };
