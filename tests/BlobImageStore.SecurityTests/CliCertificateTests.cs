@@ -12,7 +12,7 @@ namespace BlobImageStore.SecurityTests;
 /// client certificates given as sfctl takes them (<c>--pem</c>, <c>--cert</c>/<c>--key</c>), the test CA trusted with
 /// <c>--ca</c> or not at all, and the saved profile of <c>cluster select</c>.
 /// </summary>
-public sealed class CliCertificateTests(CertificateServerFixture fixture) : IClassFixture<CertificateServerFixture>
+public sealed partial class CliCertificateTests(CertificateServerFixture fixture) : IClassFixture<CertificateServerFixture>
 {
     private string Endpoint => fixture.Server.Address.ToString();
 

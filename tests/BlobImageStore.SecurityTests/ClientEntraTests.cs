@@ -13,7 +13,7 @@ namespace BlobImageStore.SecurityTests;
 /// (<see cref="EntraServerFixture"/>): the credential is asked for the scope of the cluster application that
 /// <c>GET /$/GetAadMetadata</c> names, the metadata is read once, the token reaches the server and is never logged.
 /// </summary>
-public sealed class ClientEntraTests(EntraServerFixture fixture) : IClassFixture<EntraServerFixture>
+public sealed partial class ClientEntraTests(EntraServerFixture fixture) : IClassFixture<EntraServerFixture>
 {
     [Fact]
     public async Task The_credential_gets_the_scope_from_GetAadMetadata_and_its_token_reaches_the_server()
