@@ -14,7 +14,7 @@ public sealed class GlobalOptions
 {
     public Option<Uri> Endpoint { get; } = new("--endpoint", "-e")
     {
-        Description = "Image store address (env IMAGESTORE_ENDPOINT)",
+        Description = "Image store address (env IMAGESTORE_ENDPOINT; without either, the profile saved by 'imagestore cluster select')",
         Recursive = true,
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("IMAGESTORE_ENDPOINT") is { Length: > 0 } e ? e : "http://127.0.0.1:19080"),
         CustomParser = ParseEndpoint,
