@@ -86,6 +86,16 @@ public sealed partial class CliCertificateTests(CertificateServerFixture fixture
     }
 
     [Fact]
+    public async Task The_servers_own_certificate_given_as_ca_is_trusted_pinned()
+    {
+        var serverPem = Path.Combine(fixture.Certificates.Folder, "server-only.pem");
+        await File.WriteAllTextAsync(serverPem, fixture.Certificates.Server.ExportCertificatePem());
+        var (_, _, pem) = PemFiles(fixture.Certificates.Admin, "admin-pinned");
+        var result = await Cli("ls", "--endpoint", Endpoint, "--pem", pem, "--ca", serverPem);
+        Assert.True(result.ExitCode is 0, result.ToString());
+    }
+
+    [Fact]
     public async Task A_ca_folder_is_read_like_a_bundle()
     {
         var folder = Directory.CreateDirectory(Path.Combine(fixture.Certificates.Folder, "ca-folder")).FullName;

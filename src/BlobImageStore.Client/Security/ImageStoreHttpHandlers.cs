@@ -71,7 +71,7 @@ public static partial class ImageStoreHttpHandlers
         return handler;
     }
 
-    /// <summary>The server's certificate chains to one of <paramref name="trusted"/> and names the host.</summary>
+    /// <summary>The server's certificate names the host and is one of <paramref name="trusted"/> or chains to one.</summary>
     internal static bool IsTrusted(X509Certificate? server, X509Chain? presented, SslPolicyErrors errors, X509Certificate2Collection trusted)
     {
         if (server is null || (errors & (SslPolicyErrors.RemoteCertificateNotAvailable | SslPolicyErrors.RemoteCertificateNameMismatch)) != 0)
@@ -80,6 +80,11 @@ public static partial class ImageStoreHttpHandlers
         }
 
         var leaf = server as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(server.GetRawCertData());
+        if (trusted.Any(t => t.RawData.AsSpan().SequenceEqual(leaf.RawData)))
+        {
+            return true; // the server's own certificate, given as trusted (pinned)
+        }
+
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.CustomTrustStore.AddRange(trusted);
