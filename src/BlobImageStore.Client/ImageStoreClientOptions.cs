@@ -34,8 +34,8 @@ public sealed class ImageStoreClientOptions
 
     /// <summary>
     /// Certificates trusted for the server's certificate besides the system's roots: a private CA, or the server's own
-    /// (self-signed) certificate. The server's certificate is accepted when the system trusts it, or when it chains to
-    /// one of these (revocation is not checked on that chain: private CAs rarely publish CRLs); its name must match the
+    /// certificate (pinned). The server's certificate is accepted when the system trusts it, when it is one of these, or
+    /// when it chains to one of them (revocation is not checked on that chain: private CAs rarely publish CRLs); its name must match the
     /// endpoint's host either way. <see cref="ClientCertificates.LoadCertificateAuthorities"/> reads a PEM bundle or a folder.
     /// </summary>
     public X509Certificate2Collection TrustedCertificates { get; } = [];
