@@ -46,7 +46,9 @@ public sealed class ImageStoreRequest
     public bool IsClusterLevel { get; }
 
     /// <summary>The normalised content path; a 400 FabricError when it is not valid.</summary>
-    public StorePath Path => _path ??= StorePath.FromRequestTarget(RawContentPath ?? string.Empty);
+    public StorePath Path => _path ??= StorePath.TryFromRequestTarget(RawContentPath ?? string.Empty, out var path, out var error)
+        ? path
+        : throw ErrorCatalogue.Refuse(ErrorCatalogue.ToError(error));
 
     public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
 
@@ -155,16 +157,14 @@ public sealed class ImageStoreRequest
         if (!string.IsNullOrWhiteSpace(contentEncoding)
             && !contentEncoding.Split(',').All(c => c.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new FabricException(System.Net.HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
-                $"Content-Encoding '{contentEncoding}' is not supported: the store keeps the bytes exactly as sent. Send the body uncompressed, without a Content-Encoding header.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.UnsupportedCoding("Content-Encoding", contentEncoding));
         }
 
         var transferEncoding = Header("Transfer-Encoding");
         if (!string.IsNullOrWhiteSpace(transferEncoding)
             && !transferEncoding.Split(',').All(c => c.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new FabricException(System.Net.HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
-                $"Transfer-Encoding '{transferEncoding}' is not supported: only 'chunked' framing is accepted, no compression. Send the body uncompressed.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.UnsupportedCoding("Transfer-Encoding", transferEncoding));
         }
     }
 

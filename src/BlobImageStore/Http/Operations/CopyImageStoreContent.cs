@@ -82,13 +82,8 @@ public sealed class CopyImageStoreContent(ContentCopies copies) : IImageStoreOpe
                 $"{member} is missing or empty. Give the store-relative path to copy {(member == "RemoteSource" ? "from" : "to")}, e.g. {example}.");
         }
 
-        try
-        {
-            return StorePath.Parse(value);
-        }
-        catch (FabricException e)
-        {
-            throw new FabricException(e.Status, e.Code, $"{member}: {e.Message}", e);
-        }
+        return StorePath.TryParse(value, out var path, out var error)
+            ? path
+            : throw ErrorCatalogue.Refuse(ErrorCatalogue.ToError(error, member));
     }
 }
