@@ -64,6 +64,18 @@ public class ContentRangeTests
         Assert.Contains("the last byte is 9", e.Message);
     }
 
+    [Fact]
+    public void Every_kind_of_range_error_has_its_own_words_in_the_catalogue()
+    {
+        string?[] headers = [null, "bytes 0-9", "bytes x-9/10", "bytes 1-1/0", "bytes 5-4/10", "bytes 0-10/10"];
+        var errors = headers.Select(h => ContentRange.TryParse(h, out _, out var error) ? null : error).ToList();
+
+        Assert.All(errors, Assert.NotNull);
+        var kinds = typeof(ContentRangeError).GetNestedTypes().Where(t => t.IsSubclassOf(typeof(ContentRangeError))).Select(t => t.Name).Order();
+        Assert.Equal(kinds, errors.Select(e => e!.GetType().Name).Distinct().Order());
+        Assert.All(errors, e => Assert.DoesNotContain("breaks a Content-Range rule", ErrorCatalogue.ToError(e!).Message));
+    }
+
     /// <summary>The answer the server gives for a header the protocol refuses: its error, through the error catalogue.</summary>
     private static FabricErrorResult Refusal(string? header)
     {

@@ -75,6 +75,25 @@ public class StorePathTests
     }
 
     [Fact]
+    public void Every_kind_of_path_error_has_its_own_words_in_the_catalogue()
+    {
+        string[] raws = ["%2F", "a%01b", "a/%EE%80%80", "a/../b", "a/$/b", "a/b.", new string('a', 1025), string.Join('/', Enumerable.Repeat("a", 255))];
+        var errors = raws.Select(raw => StorePath.TryFromRequestTarget(raw, out _, out var error) ? null : error).ToList();
+
+        Assert.All(errors, Assert.NotNull);
+        var kinds = typeof(StorePathError).GetNestedTypes().Where(t => t.IsSubclassOf(typeof(StorePathError))).ToHashSet();
+        Assert.Equal(kinds.OrderBy(t => t.Name).Select(t => t.Name), errors.Select(e => e!.GetType()).Distinct().OrderBy(t => t.Name).Select(t => t.Name));
+        Assert.True(StorePath.TryFromRequestTarget("a/100%ZZ", out var kept, out _)); // a % that starts no escape is a character
+        Assert.Equal("a/100%ZZ", kept.Value);
+        Assert.All(errors, e =>
+        {
+            var answer = ErrorCatalogue.ToError(e!);
+            Assert.Equal(400, (int)answer.Status);
+            Assert.DoesNotContain("breaks a store-path rule", answer.Message);
+        });
+    }
+
+    [Fact]
     public void Parse_is_for_known_paths_and_throws_no_http_error()
     {
         // Parse is for paths read back from the store; requests go through TryParse, whose error the catalogue words.

@@ -31,28 +31,15 @@ public sealed record StorePath
 
     /// <summary>
     /// Parses a path as it arrives in a request target, still percent-encoded: the official .NET client escapes
-    /// it whole (<c>%2F</c>, on Windows <c>%5C</c>), sfctl sends <c>/</c> and encodes each segment (note S9).
+    /// it whole (<c>%2F</c>, on Windows <c>%5C</c>), sfctl sends <c>/</c> and encodes each segment (note S9). A <c>%</c>
+    /// that starts no valid escape stays as it is (<see cref="Uri.UnescapeDataString(string)"/>), so <c>100%.txt</c> is a name.
     /// </summary>
     /// <param name="rawPath">The path part of the request target.</param>
     /// <param name="path">The path, when it is valid.</param>
     /// <param name="error">Why it is not, otherwise.</param>
     /// <returns>True when the path is valid.</returns>
-    public static bool TryFromRequestTarget(string rawPath, [NotNullWhen(true)] out StorePath? path, [NotNullWhen(false)] out StorePathError? error)
-    {
-        string decoded;
-        try
-        {
-            decoded = Uri.UnescapeDataString(rawPath);
-        }
-        catch (UriFormatException)
-        {
-            path = null;
-            error = new StorePathError.NotPercentEncoded(rawPath);
-            return false;
-        }
-
-        return TryParse(decoded, out path, out error);
-    }
+    public static bool TryFromRequestTarget(string rawPath, [NotNullWhen(true)] out StorePath? path, [NotNullWhen(false)] out StorePathError? error) =>
+        TryParse(Uri.UnescapeDataString(rawPath), out path, out error);
 
     /// <summary>True when <paramref name="name"/> (a blob name) is exactly a store path this store would write, with
     /// nothing to normalise.</summary>
@@ -193,13 +180,9 @@ public sealed record StorePath
 /// error catalogue as a FabricError (<c>FABRIC_E_INVALID_NAME_URI</c> or <c>FABRIC_E_PATH_TOO_LONG</c>, 400), the
 /// client as an <see cref="ArgumentException"/> before any request.
 /// </summary>
-/// <param name="Path">The path as given (decoded, except for <see cref="NotPercentEncoded"/>).</param>
+/// <param name="Path">The path as given (decoded).</param>
 public abstract record StorePathError(string Path)
 {
-    /// <summary>A request target whose percent-encoding is broken.</summary>
-    /// <param name="Path">The raw path.</param>
-    public sealed record NotPercentEncoded(string Path) : StorePathError(Path);
-
     /// <summary>Nothing left after removing separators and spaces: the root is not a file.</summary>
     /// <param name="Path">The path.</param>
     public sealed record Empty(string Path) : StorePathError(Path);

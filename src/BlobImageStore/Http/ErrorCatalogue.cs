@@ -77,7 +77,6 @@ public static class ErrorCatalogue
 
         static string Why(StorePathError error) => error switch
         {
-            StorePathError.NotPercentEncoded => "it is not a valid percent-encoded path",
             StorePathError.ControlCharacter c => $"it contains the control character U+{(int)c.Character:X4}; remove it",
             StorePathError.InvalidCharacter c => $"it contains U+{(int)c.Character:X4}, which is not a character Azure Blob Storage accepts in a name; remove it",
             StorePathError.RelativeSegment r => $"it contains a '{r.Segment}' segment; store paths are relative to the store root and cannot step up or stay in place",
@@ -102,6 +101,44 @@ public static class ErrorCatalogue
         };
         return new(HttpStatusCode.BadRequest, FabricErrorCodes.UploadSessionRangeNotSatisfiable, $"Content-Range '{error.Header}' is not valid: {why}.");
     }
+
+    /// <summary>A <c>Content-MD5</c> that is not the base64 of 16 bytes.</summary>
+    public static FabricErrorResult InvalidContentMd5(string header) => Invalid(
+        $"Content-MD5 '{header}' is not the base64 of a 16-byte MD5 hash. Send base64(MD5(body)), or leave the header out.");
+
+    /// <summary>A <c>session-id</c> that is missing or not a non-zero GUID: <c>FABRIC_E_INVALID_UPLOAD_SESSION_ID</c> for
+    /// UploadChunk and GetUploadSession, <c>E_INVALIDARG</c> for Commit and Delete (note S4).</summary>
+    public static FabricErrorResult InvalidSessionId(string? text, bool invalidIdCode)
+    {
+        var message = string.IsNullOrEmpty(text)
+            ? "The session-id query parameter is missing. Pass the upload session's GUID, e.g. ?session-id=4a2340e8-d8d8-497c-95fe-cdaa1052f33b (the client chooses it for the first chunk)."
+            : $"The session-id '{text}' is not a valid non-zero GUID. Pass the GUID of the upload session, e.g. 4a2340e8-d8d8-497c-95fe-cdaa1052f33b.";
+        return invalidIdCode ? new(HttpStatusCode.BadRequest, FabricErrorCodes.InvalidUploadSessionId, message) : Invalid(message);
+    }
+
+    /// <summary>An <c>api-version</c> that is missing (<paramref name="text"/> null) or outside the accepted range.</summary>
+    public static FabricErrorResult InvalidApiVersion(string? text, double min, double max) => Invalid(string.IsNullOrWhiteSpace(text)
+        ? $"The api-version query parameter is missing. Add ?api-version=6.0 (any version from {min:0.0} to {max:0.0} is accepted)."
+        : $"api-version '{text}' is not supported. Use a version from {min:0.0} to {max:0.0}, e.g. 6.0.");
+
+    private const string CopyExample = "{\"RemoteSource\":\"MyApp\",\"RemoteDestination\":\"Store\\\\MyApp\",\"SkipFiles\":[],\"CheckMarkFile\":false}";
+
+    /// <summary>A Copy body over the accepted size (413).</summary>
+    public static FabricErrorResult CopyBodyTooLarge(long? length, long max) => new(HttpStatusCode.RequestEntityTooLarge, FabricErrorCodes.ValueTooLarge,
+        $"The copy description is {length} bytes; at most {max} are accepted.");
+
+    /// <summary>A Copy body that is not JSON of the description's shape (<paramref name="detail"/>: the reader's words), or is empty.</summary>
+    public static FabricErrorResult InvalidCopyBody(string? detail) => Invalid(detail is null
+        ? $"The body is empty or null. Send an ImageStoreCopyDescription like {CopyExample}."
+        : $"The body is not a valid ImageStoreCopyDescription ({detail}). Send JSON like {CopyExample}.");
+
+    /// <summary>A Copy body whose <c>SkipFiles</c> holds an empty entry.</summary>
+    public static FabricErrorResult EmptySkipFile() => Invalid(
+        "SkipFiles holds an empty or null entry. List file names (or paths relative to RemoteSource), or leave SkipFiles out.");
+
+    /// <summary>A Copy body without <c>RemoteSource</c> or <c>RemoteDestination</c>.</summary>
+    public static FabricErrorResult MissingCopyPath(string member) => Invalid(
+        $"{member} is missing or empty. Give the store-relative path to copy {(member == "RemoteSource" ? "from" : "to")}, e.g. {CopyExample}.");
 
     /// <summary>A body in a content coding (415): the store keeps exactly the bytes it is sent.</summary>
     /// <param name="header"><c>Content-Encoding</c> or <c>Transfer-Encoding</c>.</param>

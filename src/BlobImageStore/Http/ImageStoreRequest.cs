@@ -102,10 +102,7 @@ public sealed class ImageStoreRequest
             return id;
         }
 
-        var message = string.IsNullOrEmpty(text)
-            ? "The session-id query parameter is missing. Pass the upload session's GUID, e.g. ?session-id=4a2340e8-d8d8-497c-95fe-cdaa1052f33b (the client chooses it for the first chunk)."
-            : $"The session-id '{text}' is not a valid non-zero GUID. Pass the GUID of the upload session, e.g. 4a2340e8-d8d8-497c-95fe-cdaa1052f33b.";
-        throw invalidIdCode ? FabricException.InvalidSessionId(message) : FabricException.InvalidArgument(message);
+        throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidSessionId(text, invalidIdCode));
     }
 
     /// <summary>Lowest and highest <c>api-version</c> accepted: 1.0 up to the spec version implemented (note S14).</summary>
@@ -122,14 +119,12 @@ public sealed class ImageStoreRequest
         var text = Query("api-version");
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw FabricException.InvalidArgument(
-                $"The api-version query parameter is missing. Add ?api-version=6.0 (any version from {MinApiVersion:0.0} to {MaxApiVersion:0.0} is accepted).");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidApiVersion(null, MinApiVersion, MaxApiVersion));
         }
 
         if (!TryParseApiVersion(text, out var version) || version < (decimal)MinApiVersion || version > (decimal)MaxApiVersion)
         {
-            throw FabricException.InvalidArgument(
-                $"api-version '{text}' is not supported. Use a version from {MinApiVersion:0.0} to {MaxApiVersion:0.0}, e.g. 6.0.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidApiVersion(text, MinApiVersion, MaxApiVersion));
         }
     }
 

@@ -46,7 +46,8 @@ internal static class UploadSessionResult
         ? Results.NoContent()
         : Results.Json(new UploadSessionBody([Body(status, separator)]), ImageStoreJson.Wire.UploadSessionBody);
 
-    private static UploadSessionInfoBody Body(SessionStatus status, char separator) => new(
+    /// <summary>A session as the wire shows it (the protocol's UploadSessionInfo), its path with the configured separator.</summary>
+    internal static UploadSessionInfoBody Body(SessionStatus status, char separator) => new(
         Paths.StorePath.Parse(status.Record.Path).ToResponsePath(separator),
         status.Record.SessionId.ToString("D"),
         WireFormat.Date(status.Record.Modified),
