@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BlobImageStore.Client;
+using BlobImageStore.Errors;
 
 namespace BlobImageStore.Cli;
 
@@ -51,9 +52,9 @@ public static class ExitCodes
     /// <summary>What to do about an error, in one line.</summary>
     public static string? Hint(Exception e, Uri endpoint, string command) => e switch
     {
-        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } when command == "upload" =>
+        ImageStoreException { Code: FabricErrorCodes.UploadSessionIdConflict } when command == "upload" =>
             "another upload is writing this path: 'imagestore status <store-path>' shows its session; 'imagestore sessions rm <id>' deletes it, or pass --force to replace it.",
-        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } =>
+        ImageStoreException { Code: FabricErrorCodes.UploadSessionIdConflict } =>
             "an upload session is writing this path: 'imagestore status <store-path>' shows it; wait for it to finish, or delete it with 'imagestore sessions rm <id>'.",
         ImageStoreException { StatusCode: HttpStatusCode.Conflict } =>
             "the path is in use (an open upload session, or a file where a folder is needed): 'imagestore status <store-path>' and 'imagestore ls' show what is there.",
