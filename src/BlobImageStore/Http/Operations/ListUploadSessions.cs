@@ -53,6 +53,6 @@ internal static class UploadSessionListResult
     public static IResult From((IReadOnlyList<SessionStatus> Sessions, bool Truncated) list, char separator) => list.Sessions.Count == 0 && !list.Truncated
         ? Results.NoContent()
         : Results.Json(
-            new UploadSessionListBody([.. list.Sessions.Select(s => UploadSessionInfoBody.From(s, separator))], list.Truncated ? true : null),
+            new UploadSessionListBody([.. list.Sessions.Select(s => UploadSessionResult.Body(s, separator))], list.Truncated ? true : null),
             UploadSessionListJson.Default.UploadSessionListBody);
 }
