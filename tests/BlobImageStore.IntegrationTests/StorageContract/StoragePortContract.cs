@@ -200,7 +200,6 @@ public abstract class StoragePortContract(ITestOutputHelper output) : IAsyncLife
         // Uncommitted blocks alone are not a file: no reader sees one.
         Assert.Null(await Ports.Index.GetAsync(File, default));
         Assert.Empty(await Ports.Index.ListAllAsync("contract/", default).ToListAsync());
-        Assert.False(await Ports.Removal.DeleteAsync(File.Value, default));
     }
 
     [Fact]
