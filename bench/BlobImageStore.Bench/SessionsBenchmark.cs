@@ -16,17 +16,20 @@ namespace BlobImageStore.Bench;
 /// <see cref="OpenParallelism"/> first chunks in flight, and a chunk answered 503 (Busy, with Retry-After), 500/504, or
 /// cut off by a timeout is sent again with the same session id (a re-send of the same bytes is answered 200 whether or
 /// not the first attempt got in), until <see cref="SessionDeadline"/>. The timed operations are not retried.</para>
+/// <para>The empty store is a second server with containers of its own on the same Azurite, timed alternately with the
+/// crowded one, operation by operation, so that other load on the machine weighs on both columns alike; the last column
+/// is the crowded server's own time before its sessions were opened (sequential, so more exposed to load changes).</para>
 /// </summary>
 public sealed class SessionsBenchmark(int sessions, int repetitions)
 {
     /// <summary>First chunks in flight while the sessions are opened (the server and Azurite share two cores).</summary>
-    private const int OpenParallelism = 6;
+    private const int OpenParallelism = 8;
 
     /// <summary>How long one session may take to open, retries included, before the benchmark gives up.</summary>
-    private static readonly TimeSpan SessionDeadline = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan SessionDeadline = TimeSpan.FromMinutes(20);
 
     /// <summary>One attempt's timeout while opening sessions.</summary>
-    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan AttemptTimeout = TimeSpan.FromMinutes(5);
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -40,17 +43,28 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
                 Location = Path.Combine(work.FullName, "azurite"),
                 InMemory = true,
             }, reuseRunning: false, cancellationToken);
+            // Two servers on the one Azurite: the crowded store (default containers) and an empty one (containers of its
+            // own). Their operations are timed alternately, so the machine's load at any moment weighs on both alike.
             await using var server = await ServerProcess.StartAsync(azurite.ConnectionString);
-            using var http = new HttpClient { BaseAddress = server.Address, Timeout = Timeout.InfiniteTimeSpan };
-            await PutAsync(http, "src/_.dir", [], cancellationToken);
-            for (var i = 0; i < 10; i++)
+            await using var emptyServer = await ServerProcess.StartAsync(azurite.ConnectionString, new Dictionary<string, string>
             {
-                await PutAsync(http, $"src/f{i}.bin", new byte[1000], cancellationToken);
+                ["ImageStore__Container"] = "empty",
+                ["ImageStore__SessionContainer"] = "empty-sessions",
+            });
+            using var http = new HttpClient { BaseAddress = server.Address, Timeout = Timeout.InfiniteTimeSpan };
+            using var emptyHttp = new HttpClient { BaseAddress = emptyServer.Address, Timeout = Timeout.InfiniteTimeSpan };
+            foreach (var client in new[] { http, emptyHttp })
+            {
+                await PutAsync(client, "src/_.dir", [], cancellationToken);
+                for (var i = 0; i < 10; i++)
+                {
+                    await PutAsync(client, $"src/f{i}.bin", new byte[1000], cancellationToken);
+                }
             }
 
             Console.WriteLine($"Delete / Copy / Info with {sessions:N0} open upload sessions elsewhere; median of {repetitions}; Azurite in memory");
             Console.WriteLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
-            var empty = await MeasureAsync(http, "empty", cancellationToken);
+            var before = await MeasureAsync([(http, "before")], cancellationToken);
 
             var started = Stopwatch.StartNew();
             var opened = 0;
@@ -64,15 +78,16 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
                 }
             });
             Console.WriteLine($"  {sessions:N0} sessions opened in {started.Elapsed.TotalSeconds:0.0} s ({OpenParallelism} in flight, {retries:N0} chunks sent again after 503/5xx/timeout)");
-            Console.WriteLine($"  Info reports {await OpenSessionsAsync(http, cancellationToken)} open upload sessions");
-            var crowded = await MeasureAsync(http, "crowded", cancellationToken);
+            Console.WriteLine($"  Info reports {await OpenSessionsAsync(http, cancellationToken)} open upload sessions on the crowded store, {await OpenSessionsAsync(emptyHttp, cancellationToken)} on the empty one");
+            var both = await MeasureAsync([(emptyHttp, "empty"), (http, "crowded")], cancellationToken);
+            var (empty, crowded) = (both[0], both[1]);
 
             Console.WriteLine();
-            Console.WriteLine($"| operation (median of {repetitions}) | empty store (ms) | with {sessions:N0} open sessions elsewhere (ms) | ratio |");
-            Console.WriteLine("|---|---:|---:|---:|");
+            Console.WriteLine($"| operation (median of {repetitions}) | empty store (ms) | with {sessions:N0} open sessions elsewhere (ms) | ratio | same server before its sessions (ms) |");
+            Console.WriteLine("|---|---:|---:|---:|---:|");
             foreach (var (name, ms) in empty)
             {
-                Console.WriteLine($"| {name} | {ms:0.0} | {crowded[name]:0.0} | {crowded[name] / ms:0.00} |");
+                Console.WriteLine($"| {name} | {ms:0.0} | {crowded[name]:0.0} | {crowded[name] / ms:0.00} | {before[0][name]:0.0} |");
             }
 
             return 0;
@@ -147,24 +162,44 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
             : "? (" + json + ")";
     }
 
-    private async Task<Dictionary<string, double>> MeasureAsync(HttpClient http, string label, CancellationToken cancellationToken)
+    /// <summary>Times each operation on each store in turn, repetition by repetition; the median per store.</summary>
+    private async Task<List<Dictionary<string, double>>> MeasureAsync((HttpClient Http, string Label)[] stores, CancellationToken cancellationToken)
     {
-        var times = new Dictionary<string, List<double>> { ["Delete (one file)"] = [], ["Copy (folder of 11 files)"] = [], ["Info"] = [] };
+        var times = stores.Select(_ => new Dictionary<string, List<double>> { ["Delete (one file)"] = [], ["Copy (folder of 11 files)"] = [], ["Info"] = [] }).ToList();
         for (var r = 0; r < repetitions; r++)
         {
-            await PutAsync(http, $"del/{label}-{r}.bin", new byte[1000], cancellationToken);
-            times["Delete (one file)"].Add(await TimeAsync(() => http.DeleteAsync($"/ImageStore/del/{label}-{r}.bin?api-version=6.0", cancellationToken)));
-            var body = Encoding.UTF8.GetBytes($"{{\"RemoteSource\":\"src\",\"RemoteDestination\":\"dst/{label}-{r}\"}}");
-            times["Copy (folder of 11 files)"].Add(await TimeAsync(() =>
+            for (var s = 0; s < stores.Length; s++)
             {
-                var content = new ByteArrayContent(body);
-                content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-                return http.PostAsync("/ImageStore/$/Copy?api-version=6.0", content, cancellationToken);
-            }));
-            times["Info"].Add(await TimeAsync(() => http.GetAsync("/ImageStore/$/Info?api-version=6.5", cancellationToken)));
+                var (http, label) = stores[s];
+                await PutAsync(http, $"del/{label}-{r}.bin", new byte[1000], cancellationToken);
+            }
+
+            for (var s = 0; s < stores.Length; s++)
+            {
+                var (http, label) = stores[s];
+                times[s]["Delete (one file)"].Add(await TimeAsync(() => http.DeleteAsync($"/ImageStore/del/{label}-{r}.bin?api-version=6.0", cancellationToken)));
+            }
+
+            for (var s = 0; s < stores.Length; s++)
+            {
+                var (http, label) = stores[s];
+                var body = Encoding.UTF8.GetBytes($"{{\"RemoteSource\":\"src\",\"RemoteDestination\":\"dst/{label}-{r}\"}}");
+                times[s]["Copy (folder of 11 files)"].Add(await TimeAsync(() =>
+                {
+                    var content = new ByteArrayContent(body);
+                    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                    return http.PostAsync("/ImageStore/$/Copy?api-version=6.0", content, cancellationToken);
+                }));
+            }
+
+            for (var s = 0; s < stores.Length; s++)
+            {
+                var http = stores[s].Http;
+                times[s]["Info"].Add(await TimeAsync(() => http.GetAsync("/ImageStore/$/Info?api-version=6.5", cancellationToken)));
+            }
         }
 
-        return times.ToDictionary(t => t.Key, t => t.Value.Order().ElementAt(t.Value.Count / 2));
+        return times.Select(t => t.ToDictionary(x => x.Key, x => x.Value.Order().ElementAt(x.Value.Count / 2))).ToList();
     }
 
     private static async Task<double> TimeAsync(Func<Task<HttpResponseMessage>> send)
