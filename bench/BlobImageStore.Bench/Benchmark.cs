@@ -8,7 +8,11 @@ using BlobImageStore.Server.Hosting;
 
 namespace BlobImageStore.Bench;
 
-public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int LatencyChunks, int Repetitions, bool InMemory, string? Markdown);
+public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int LatencyChunks, int Repetitions, bool InMemory, string? Markdown)
+{
+    /// <summary>When set, the throughput server runs with EventPipe CPU sampling written here (nettrace).</summary>
+    public string? TraceFolder { get; init; }
+}
 
 public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
 
@@ -40,9 +44,14 @@ public sealed class Benchmark(BenchSettings settings)
             var rows = new List<Row>();
             Row limit;
             (double Query, double Commit) latency;
-            await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString))
+            await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString, TraceSettings()))
             {
                 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+                if (settings.TraceFolder is not null)
+                {
+                    Console.WriteLine($"  server pid {server.Pid} (tracing)");
+                }
+
                 limit = await MeasureAsync("direct SDK UploadAsync (limit)", null, async name =>
                 {
                     await Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, md5: false, cancellationToken);
@@ -55,7 +64,7 @@ public sealed class Benchmark(BenchSettings settings)
                     return name;
                 }, container, sha, cancellationToken);
                 rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
-                latency = await LatencyAsync(http, cancellationToken);
+                latency = settings.LatencyChunks > 0 ? await LatencyAsync(http, cancellationToken) : (0, 0);
                 foreach (var chunk in settings.ChunkMiB)
                 {
                     var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server.Pid, async name =>
@@ -64,6 +73,17 @@ public sealed class Benchmark(BenchSettings settings)
                         return name;
                     }, container, sha, cancellationToken);
                     rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                }
+
+                if (settings.TraceFolder is not null)
+                {
+                    // A graceful stop, so that EventPipe finishes its trace file (a SIGKILL would leave it unreadable).
+                    using var stop = Process.Start("kill", ["-TERM", server.Pid.ToString(CultureInfo.InvariantCulture)]);
+                    await stop.WaitForExitAsync(cancellationToken);
+                    await Process.GetProcessById(server.Pid).WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+                    Console.WriteLine($"  trace of the server written to {settings.TraceFolder}");
+                    Print(rows, [], (0, 0));
+                    return 0;
                 }
             }
 
@@ -91,6 +111,25 @@ public sealed class Benchmark(BenchSettings settings)
         {
             work.Delete(recursive: true);
         }
+    }
+
+    private Dictionary<string, string>? TraceSettings()
+    {
+        if (settings.TraceFolder is not { } folder)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(folder);
+        return new Dictionary<string, string>
+        {
+            ["DOTNET_EnableEventPipe"] = "1",
+            ["DOTNET_EventPipeOutputPath"] = Path.Combine(Path.GetFullPath(folder), "server-{pid}.nettrace"),
+            ["DOTNET_EventPipeConfig"] = "Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x4c14fccbd:5",
+
+            // JIT symbols for Linux perf (`perf record -g -p PID`, then `perf report`): a CPU-only profile.
+            ["DOTNET_PerfMapEnabled"] = "1",
+        };
     }
 
     /// <summary>Times N uploads of the file; <paramref name="upload"/> gets a fresh blob name and returns the blob it wrote.</summary>

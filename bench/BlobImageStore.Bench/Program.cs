@@ -11,11 +11,12 @@ var repetitions = new Option<int>("--repetitions") { Description = "Repetitions 
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
 var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results table as Markdown to this file" };
+var trace = new Option<string?>("--trace") { Description = "Write an EventPipe CPU-sampling trace of the server's throughput runs into this folder (read it with `dotnet dotnet-trace report FILE topN`)" };
 var sessions = new Option<int?>("--sessions") { Description = "Instead: time Delete, Copy and Info on an empty store and with this many open upload sessions elsewhere (e.g. 10000)" };
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions,
+    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions, trace,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -34,7 +35,10 @@ root.SetAction(async (result, cancellationToken) =>
         LatencyChunks: isQuick ? 300 : result.GetValue(latencyChunks),
         Repetitions: isQuick ? 1 : result.GetValue(repetitions),
         InMemory: result.GetValue(inMemory),
-        Markdown: result.GetValue(markdown));
+        Markdown: result.GetValue(markdown))
+    {
+        TraceFolder = result.GetValue(trace),
+    };
     return await new Benchmark(settings).RunAsync(cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();
