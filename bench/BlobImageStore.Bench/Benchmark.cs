@@ -64,6 +64,7 @@ public sealed class Benchmark(BenchSettings settings)
                     return name;
                 }, container, sha, cancellationToken);
                 rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
+                await WarmUpAsync(http, container, work.FullName, cancellationToken);
                 latency = settings.LatencyChunks > 0 ? await LatencyAsync(http, cancellationToken) : (0, 0);
                 foreach (var chunk in settings.ChunkMiB)
                 {
@@ -111,6 +112,26 @@ public sealed class Benchmark(BenchSettings settings)
         {
             work.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// One unmeasured 64 MiB upload through the API at every chunk size first, so that the rows measure a warm server:
+    /// a fresh process spends its first seconds compiling (the profile in docs/benchmarks.md showed the JIT at 29 % of
+    /// the server's CPU during the first row), which is not a cost per GiB.
+    /// </summary>
+    private async Task WarmUpAsync(HttpClient http, BlobContainerClient container, string work, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(work, "warm-up.bin");
+        await GenerateAsync(file, 64L * MiB, cancellationToken);
+        foreach (var chunk in settings.ChunkMiB)
+        {
+            var name = $"bench/warm-up-{Guid.NewGuid():N}.bin";
+            await Uploads.ViaApiAsync(http, name, file, (long)Math.Min(chunk, 16) * MiB, settings.Parallel, cancellationToken);
+            await container.GetBlobClient(name).DeleteAsync(cancellationToken: cancellationToken);
+        }
+
+        File.Delete(file);
+        Console.WriteLine("  server warmed up (one unmeasured 64 MiB upload per chunk size)");
     }
 
     private Dictionary<string, string>? TraceSettings()
