@@ -10,7 +10,7 @@ namespace BlobImageStore.Bench;
 
 public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int LatencyChunks, int Repetitions, bool InMemory, string? Markdown)
 {
-    /// <summary>When set, the throughput server runs with EventPipe CPU sampling written here (nettrace).</summary>
+    /// <summary>When set, the throughput server runs with perf JIT maps and stops gracefully; see <c>bench/profile.sh</c>.</summary>
     public string? TraceFolder { get; init; }
 }
 
@@ -78,7 +78,7 @@ public sealed class Benchmark(BenchSettings settings)
 
                 if (settings.TraceFolder is not null)
                 {
-                    // A graceful stop, so that EventPipe finishes its trace file (a SIGKILL would leave it unreadable).
+                    // A graceful stop, so that perf (or dotnet-trace) sees the process end and writes its file.
                     using var stop = Process.Start("kill", ["-TERM", server.Pid.ToString(CultureInfo.InvariantCulture)]);
                     await stop.WaitForExitAsync(cancellationToken);
                     await Process.GetProcessById(server.Pid).WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
@@ -144,12 +144,10 @@ public sealed class Benchmark(BenchSettings settings)
         Directory.CreateDirectory(folder);
         return new Dictionary<string, string>
         {
-            ["DOTNET_EnableEventPipe"] = "1",
-            ["DOTNET_EventPipeOutputPath"] = Path.Combine(Path.GetFullPath(folder), "server-{pid}.nettrace"),
-            ["DOTNET_EventPipeConfig"] = "Microsoft-DotNETCore-SampleProfiler:0:5,Microsoft-Windows-DotNETRuntime:0x4c14fccbd:5",
-
-            // JIT symbols for Linux perf (`perf record -g -p PID`, then `perf report`): a CPU-only profile.
+            // JIT symbols for Linux perf: `perf record -g -p PID` while it runs, `perf report` after (CPU samples only).
+            // W^X off, or JIT code sits in an anonymous double mapping that perf cannot name.
             ["DOTNET_PerfMapEnabled"] = "1",
+            ["DOTNET_EnableWriteXorExecute"] = "0",
         };
     }
 

@@ -11,7 +11,7 @@ var repetitions = new Option<int>("--repetitions") { Description = "Repetitions 
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
 var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results table as Markdown to this file" };
-var trace = new Option<string?>("--trace") { Description = "Write an EventPipe CPU-sampling trace of the server's throughput runs into this folder (read it with `dotnet dotnet-trace report FILE topN`)" };
+var trace = new Option<string?>("--trace") { Description = "Profile the server's throughput runs: it runs with perf JIT maps and prints its pid (bench/profile.sh records it with Linux perf into this folder)" };
 var sessions = new Option<int?>("--sessions") { Description = "Instead: time Delete, Copy and Info on an empty store and with this many open upload sessions elsewhere (e.g. 10000)" };
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
