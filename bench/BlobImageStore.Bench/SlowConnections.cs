@@ -81,13 +81,13 @@ public static class SlowConnections
         }
     }
 
-    /// <summary>Samples until the value has not moved (by 1 MiB) in its direction for 2 s; at most 60 s.</summary>
+    /// <summary>Samples until the value has not moved (by 1 MiB) in its direction for 2 s (rising) or 15 s (falling: the pool drops idle buffers after 5 s); at most 90 s.</summary>
     private static async Task<(long Value, double Seconds)> SettleAsync(Func<long> sample, bool rising, CancellationToken cancellationToken)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var best = sample();
         var since = watch.Elapsed;
-        while (watch.Elapsed - since < TimeSpan.FromSeconds(rising ? 2 : 8) && watch.Elapsed < TimeSpan.FromSeconds(60))
+        while (watch.Elapsed - since < TimeSpan.FromSeconds(rising ? 2 : 15) && watch.Elapsed < TimeSpan.FromSeconds(90))
         {
             await Task.Delay(200, cancellationToken);
             var value = sample();

@@ -202,7 +202,7 @@ public sealed class BlockBufferPool : IDisposable
         {
             // Large buffers live on the large object heap, which only a full collection frees; without one an idle
             // server would keep the memory of its last burst for good.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: false);
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
         }
     }
 
