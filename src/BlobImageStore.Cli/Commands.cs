@@ -98,6 +98,7 @@ public static class Commands
         root.Subcommands.Add(Copy(run));
         root.Subcommands.Add(Info(run));
         root.Subcommands.Add(Sessions(run));
+        root.Subcommands.Add(ClusterCommands.Build(run, global));
         return root;
     }
 
@@ -307,7 +308,7 @@ public static class Commands
                     throw; // the hint says the endpoint may be wrong
                 }
 
-                throw new CliException(ExitCodes.NotFound, ImageStoreErrorCodes.DoesNotExist,
+                throw new CliException(ExitCodes.NotFound, ImageStoreException.DoesNotExist,
                     $"nothing to delete: there is no file or folder '{target}' in the store.",
                     $"list the folder above it with '{("imagestore ls " + Parent(target)).Trim()}' (paths are case-sensitive).");
             }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using BlobImageStore.Client;
+using BlobImageStore.Errors;
 
 namespace BlobImageStore.Cli;
 
@@ -36,6 +37,8 @@ public static class ExitCodes
     public static int For(Exception e) => e switch
     {
         CliException cli => cli.ExitCode,
+        ImageStoreAuthenticationException => Rejected,
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } => Rejected,
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } => NotFound,
         ImageStoreException { StatusCode: HttpStatusCode.Conflict } => Conflict,
         ImageStoreException { IsTransient: true } => Unavailable,
@@ -49,16 +52,22 @@ public static class ExitCodes
     /// <summary>What to do about an error, in one line.</summary>
     public static string? Hint(Exception e, Uri endpoint, string command) => e switch
     {
-        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } when command == "upload" =>
+        ImageStoreException { Code: FabricErrorCodes.UploadSessionIdConflict } when command == "upload" =>
             "another upload is writing this path: 'imagestore status <store-path>' shows its session; 'imagestore sessions rm <id>' deletes it, or pass --force to replace it.",
-        ImageStoreException { Code: ImageStoreErrorCodes.UploadSessionIdConflict } =>
+        ImageStoreException { Code: FabricErrorCodes.UploadSessionIdConflict } =>
             "an upload session is writing this path: 'imagestore status <store-path>' shows it; wait for it to finish, or delete it with 'imagestore sessions rm <id>'.",
         ImageStoreException { StatusCode: HttpStatusCode.Conflict } =>
             "the path is in use (an open upload session, or a file where a folder is needed): 'imagestore status <store-path>' and 'imagestore ls' show what is there.",
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } =>
             "check the path with 'imagestore ls' (paths are relative to the store root and case-sensitive).",
+        ImageStoreException { StatusCode: HttpStatusCode.Forbidden, Code: ImageStoreErrorCodes.AccessDenied } =>
+            "the server knows the certificate or token, but its role does not allow this (the message above says why): writing (upload, rm, cp, sessions rm) needs an admin client certificate or the Admin app role; read-only ones may list, du, status and info.",
         ImageStoreException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } =>
-            "pass the Functions key with --api-key (or IMAGESTORE_API_KEY).",
+            "authenticate: a client certificate (--pem, or --cert and --key) or Entra ID (--aad) for a secured server ('imagestore cluster select' saves them), or the Functions key (--api-key, IMAGESTORE_API_KEY).",
+        ImageStoreAuthenticationException =>
+            "check the certificate files or the Entra ID sign-in ('az login', or --device-code on a terminal); 'imagestore cluster show' prints the saved settings.",
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } =>
+            "the server's certificate is not trusted: pass --ca <file> with the CA that issued it (or the server's own certificate), or --insecure for a development certificate only. 'imagestore cluster select' saves either.",
         ImageStoreException { StatusCode: HttpStatusCode.RequestEntityTooLarge } =>
             "use a smaller --chunk-size, or tell the client the server's limit with --max-chunk-size.",
         ImageStoreException { IsTransient: true } =>

@@ -92,6 +92,7 @@ public sealed record ProgressEvent(
 [JsonSerializable(typeof(SessionRemoveOutput))]
 [JsonSerializable(typeof(ErrorOutput))]
 [JsonSerializable(typeof(ProgressEvent))]
+[JsonSerializable(typeof(ClusterOutput))]
 public sealed partial class CliJson : JsonSerializerContext
 {
     /// <summary>The context the CLI writes with: camelCase, and characters such as <c>'</c> and <c>&lt;</c> written as

@@ -42,20 +42,29 @@ public sealed class Runner(GlobalOptions global, CliConsole console)
     public CliConsole Console { get; } = console;
 
     /// <summary>Runs <paramref name="action"/> for the command <paramref name="command"/>.</summary>
-    public async Task<int> RunAsync(ParseResult parse, string command, Func<IServiceProvider, CommandOutput, Task<int>> action, CancellationToken cancellationToken)
+    /// <param name="connect">False for a command that sends nothing (cluster show): no connection is resolved or built.</param>
+    public async Task<int> RunAsync(ParseResult parse, string command, Func<IServiceProvider, CommandOutput, Task<int>> action, CancellationToken cancellationToken, bool connect = true)
     {
         var format = parse.GetValue(global.Output);
         var output = new CommandOutput(Console, format, parse.GetValue(global.Quiet));
-        await using var services = global.BuildServices(parse);
+        var endpoint = parse.GetValue(global.Endpoint)!;
+        ServiceProvider? services = null;
         try
         {
+            if (!connect)
+            {
+                return await action(new ServiceCollection().BuildServiceProvider(), output);
+            }
+
+            var (connection, _) = global.ResolveConnection(parse, useProfile: command != "cluster select");
+            endpoint = connection.Endpoint;
+            services = global.BuildServices(parse, connection, Console);
             return await action(services, output);
         }
         catch (Exception e)
         {
-            var endpoint = parse.GetValue(global.Endpoint)!;
             var hint = e is CliException cli ? cli.Hint : ExitCodes.Hint(e, endpoint, command);
-            if (e is ImageStoreException { StatusCode: HttpStatusCode.NotFound, HasFabricError: false })
+            if (e is ImageStoreException { StatusCode: HttpStatusCode.NotFound, HasFabricError: false } && services is not null)
             {
                 using var probe = new CancellationTokenSource(TimeSpan.FromSeconds(15));
                 hint = await Commands.EndpointServesImageStoreAsync(services.GetRequiredService<IImageStoreReader>(), probe.Token)
@@ -69,6 +78,8 @@ public sealed class Runner(GlobalOptions global, CliConsole console)
             {
                 ImageStoreException f => $"error: {f.Code} (HTTP {(int)f.StatusCode}): {f.Message}",
                 OperationCanceledException => "error: cancelled",
+                HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException tls } =>
+                    $"error: the TLS connection to {endpoint.Authority} failed: {tls.Message}",
                 _ => $"error: {e.Message}",
             });
             if (hint is not null)
@@ -95,6 +106,13 @@ public sealed class Runner(GlobalOptions global, CliConsole console)
             }
 
             return code;
+        }
+        finally
+        {
+            if (services is not null)
+            {
+                await services.DisposeAsync();
+            }
         }
     }
 }

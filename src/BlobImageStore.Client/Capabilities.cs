@@ -130,7 +130,5 @@ public sealed record UploadChunkRequest(string StorePath, Guid SessionId, long F
     public IByteThrottle? Throttle { get; init; }
 
     /// <summary>The <c>Content-Range</c> header value: <c>bytes First-Last/FileSize</c> (<c>bytes 0-0/0</c> for an empty file).</summary>
-    public string ContentRange => FileSize == 0
-        ? "bytes 0-0/0"
-        : FormattableString.Invariant($"bytes {First}-{Last}/{FileSize}");
+    public string ContentRange => (FileSize == 0 ? Sessions.ContentRange.EmptyFile : new Sessions.ContentRange(First, Last, FileSize)).ToString();
 }

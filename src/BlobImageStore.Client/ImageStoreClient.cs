@@ -75,7 +75,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     public async Task<UploadSessionInfo?> GetUploadSessionAsync(Guid sessionId, CancellationToken cancellationToken = default)
     {
         var uri = Url("/ImageStore/$/GetUploadSession", SessionApi, ("session-id", sessionId.ToString("D")));
-        var body = await GetJsonAsync("GetImageStoreUploadSessionById", uri, WireJson.Default.UploadSessionWire, cancellationToken);
+        var body = await GetJsonAsync("GetImageStoreUploadSessionById", uri, ImageStoreJson.Default.UploadSessionBody, cancellationToken);
         return body?.UploadSessions?.Select(s => s.ToModel()).FirstOrDefault();
     }
 
@@ -83,7 +83,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     public async Task<IReadOnlyList<UploadSessionInfo>> GetUploadSessionsByPathAsync(string storePath, CancellationToken cancellationToken = default)
     {
         var uri = Url($"/ImageStore/{StorePaths.Encode(StorePaths.RequireFilePath(storePath))}/$/GetUploadSession", SessionApi);
-        var body = await GetJsonAsync("GetImageStoreUploadSessionByPath", uri, WireJson.Default.UploadSessionWire, cancellationToken);
+        var body = await GetJsonAsync("GetImageStoreUploadSessionByPath", uri, ImageStoreJson.Default.UploadSessionBody, cancellationToken);
         return body?.UploadSessions?.Select(s => s.ToModel()).ToList() ?? [];
     }
 
@@ -151,12 +151,12 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     /// <inheritdoc/>
     public Task CopyContentAsync(CopyDescription copy, CancellationToken cancellationToken = default)
     {
-        var wire = new CopyDescriptionWire(
+        var wire = new CopyDescriptionBody(
             StorePaths.RequireFilePath(copy.RemoteSource), StorePaths.RequireFilePath(copy.RemoteDestination),
             copy.SkipFiles?.ToList(), copy.CheckMarkFile);
         var uri = Url("/ImageStore/$/Copy", SessionApi);
         return SendAsync("CopyImageStoreContent",
-            () => new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(wire, WireJson.Default.CopyDescriptionWire) },
+            () => new HttpRequestMessage(HttpMethod.Post, uri) { Content = JsonContent.Create(wire, ImageStoreJson.Default.CopyDescriptionBody) },
             null, cancellationToken);
     }
 
@@ -168,7 +168,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         var uri = path.Length == 0
             ? Url("/ImageStore", SessionApi, token)
             : Url($"/ImageStore/{StorePaths.Encode(path)}", ContentApi, token);
-        var body = await GetJsonAsync(path.Length == 0 ? "GetImageStoreRootContent" : "GetImageStoreContent", uri, WireJson.Default.ImageStoreContentWire, cancellationToken);
+        var body = await GetJsonAsync(path.Length == 0 ? "GetImageStoreRootContent" : "GetImageStoreContent", uri, ImageStoreJson.Default.ImageStoreContentBody, cancellationToken);
         return body?.ToModel() ?? ImageStoreContent.Empty;
     }
 
@@ -210,14 +210,14 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     {
         var path = StorePaths.Normalize(storePath ?? string.Empty);
         var uri = Url(path.Length == 0 ? "/ImageStore/$/FolderSize" : $"/ImageStore/{StorePaths.Encode(path)}/$/FolderSize", SizeApi);
-        var body = await GetJsonAsync(path.Length == 0 ? "GetImageStoreRootFolderSize" : "GetImageStoreFolderSize", uri, WireJson.Default.FolderSizeInfoWire, cancellationToken);
+        var body = await GetJsonAsync(path.Length == 0 ? "GetImageStoreRootFolderSize" : "GetImageStoreFolderSize", uri, ImageStoreJson.Default.FolderSizeInfoBody, cancellationToken);
         return new FolderSizeInfo(body?.StoreRelativePath ?? path, body?.FolderSize ?? 0);
     }
 
     /// <inheritdoc/>
     public async Task<ImageStoreInfo> GetInfoAsync(CancellationToken cancellationToken = default)
     {
-        var body = await GetJsonAsync("GetImageStoreInfo", Url("/ImageStore/$/Info", SizeApi), WireJson.Default.ImageStoreInfoWire, cancellationToken);
+        var body = await GetJsonAsync("GetImageStoreInfo", Url("/ImageStore/$/Info", SizeApi), ImageStoreJson.Default.ImageStoreInfoBody, cancellationToken);
         return body?.ToModel() ?? new ImageStoreInfo(null, null, null, null, null);
     }
 
@@ -323,7 +323,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         {
             try
             {
-                if (JsonSerializer.Deserialize(text, WireJson.Default.FabricErrorWire)?.Error is { Code: { Length: > 0 } code } error)
+                if (JsonSerializer.Deserialize(text, ImageStoreJson.Default.FabricErrorBody)?.Error is { Code: { Length: > 0 } code } error)
                 {
                     return new ImageStoreException(response.StatusCode, code, error.Message ?? string.Empty) { RetryAfter = RetryAfterOf(response) };
                 }
@@ -338,10 +338,10 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
         var reason = response.ReasonPhrase;
         var fallback = response.StatusCode switch
         {
-            HttpStatusCode.NotFound => ImageStoreErrorCodes.DoesNotExist,
-            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ImageStoreErrorCodes.AccessDenied,
-            HttpStatusCode.RequestEntityTooLarge => ImageStoreErrorCodes.ValueTooLarge,
-            HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout => ImageStoreErrorCodes.Timeout,
+            HttpStatusCode.NotFound => ImageStoreException.DoesNotExist,
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => FabricErrorCodes.AccessDenied,
+            HttpStatusCode.RequestEntityTooLarge => FabricErrorCodes.ValueTooLarge,
+            HttpStatusCode.GatewayTimeout or HttpStatusCode.RequestTimeout => FabricErrorCodes.Timeout,
             _ => reason is { Length: > 0 } r && r.All(c => char.IsAsciiLetterUpper(c) || char.IsAsciiDigit(c) || c == '_') ? r : "HTTP_" + status.ToString(CultureInfo.InvariantCulture),
         };
         var message = string.IsNullOrWhiteSpace(text)
@@ -370,6 +370,7 @@ public sealed partial class ImageStoreClient : IUploadSessionClient, IImageStore
     internal static bool IsTransient(Exception e) => e switch
     {
         ImageStoreException fabric => fabric.IsTransient,
+        HttpRequestException { InnerException: System.Security.Authentication.AuthenticationException } => false, // TLS: an untrusted certificate stays untrusted
         HttpRequestException or IOException or TimeoutException => true,
         _ => false,
     };

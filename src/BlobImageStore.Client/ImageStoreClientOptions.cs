@@ -1,3 +1,6 @@
+using System.Security.Cryptography.X509Certificates;
+using Azure.Core;
+
 namespace BlobImageStore.Client;
 
 /// <summary>How the client reaches the image store.</summary>
@@ -20,6 +23,52 @@ public sealed class ImageStoreClientOptions
 
     /// <summary>Retries of transient failures (network errors, timeouts, 408, 429, 5xx).</summary>
     public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>
+    /// The client certificate presented in the TLS handshake (mutual TLS, as to a Service Fabric cluster's
+    /// <c>ClientCertificateThumbprints</c> or <c>ClientCertificateCommonNames</c>). It needs its private key;
+    /// <see cref="ClientCertificates.LoadPem(string)"/> and <see cref="ClientCertificates.LoadPem(string, string)"/> load
+    /// one from PEM files as sfctl's <c>--pem</c> and <c>--cert</c>/<c>--key</c> take them.
+    /// </summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>
+    /// Certificates trusted for the server's certificate besides the system's roots: a private CA, or the server's own
+    /// certificate (pinned). The server's certificate is accepted when the system trusts it, when it is one of these, or
+    /// when it chains to one of them (revocation is not checked on that chain: private CAs rarely publish CRLs); its name must match the
+    /// endpoint's host either way. <see cref="ClientCertificates.LoadCertificateAuthorities"/> reads a PEM bundle or a folder.
+    /// </summary>
+    public X509Certificate2Collection TrustedCertificates { get; } = [];
+
+    /// <summary>
+    /// Accept any server certificate, unchecked (sfctl's <c>--no-verify</c>). For a development certificate only:
+    /// anyone on the network path can then impersonate the server. Logged as a warning when a connection is made.
+    /// Prefer <see cref="TrustedCertificates"/>.
+    /// </summary>
+    public bool SkipServerCertificateValidation { get; set; }
+
+    /// <summary>
+    /// Entra ID: the credential (Azure.Identity: <c>DefaultAzureCredential</c>, <c>DeviceCodeCredential</c>, a managed
+    /// identity…) whose access token is sent as <c>Authorization: Bearer</c>. The scope is
+    /// <c>{cluster application}/.default</c>, the cluster application read once from the server's
+    /// <c>GET /$/GetAadMetadata</c> (unless <see cref="TokenScope"/> says it). Tokens are cached and renewed
+    /// <see cref="TokenRefreshMargin"/> before they expire (or at the credential's own refresh time); a token is never logged.
+    /// </summary>
+    public TokenCredential? Credential { get; set; }
+
+    /// <summary>
+    /// Builds the credential from the cluster's Entra metadata (tenant, client application, login host) when
+    /// <see cref="Credential"/> is not set: e.g. a <c>DeviceCodeCredential</c> for the cluster's client application, as
+    /// sfctl's <c>cluster select --aad</c> signs in. Called once, after <c>GET /$/GetAadMetadata</c>.
+    /// </summary>
+    public Func<ClusterAadMetadata, TokenCredential>? CredentialFactory { get; set; }
+
+    /// <summary>The scope to ask <see cref="Credential"/> for, instead of the one derived from <c>GET /$/GetAadMetadata</c>
+    /// (e.g. <c>api://my-cluster-app/.default</c>).</summary>
+    public string? TokenScope { get; set; }
+
+    /// <summary>How long before its expiry a cached token is renewed (default 5 minutes).</summary>
+    public TimeSpan TokenRefreshMargin { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>

@@ -13,7 +13,10 @@ public static class ImageStoreClientServiceCollectionExtensions
     /// Registers <see cref="ImageStoreClient"/> as a typed client of IHttpClientFactory (its capability interfaces
     /// resolve to it), the <see cref="ResumableUploader"/>, the <see cref="PackageUploader"/> and the file-based
     /// <see cref="IResumeJournal"/>. The HttpClient's own timeout is off: each attempt has
-    /// <see cref="ImageStoreClientOptions.Timeout"/>. Returns the builder, to add handlers.
+    /// <see cref="ImageStoreClientOptions.Timeout"/>. The primary handler carries the TLS settings (client certificate,
+    /// trusted certificates; <see cref="ImageStoreHttpHandlers.CreatePrimaryHandler"/>), and with a
+    /// <see cref="ImageStoreClientOptions.Credential"/> an outer handler adds the Entra ID bearer token, whose metadata and
+    /// cache live as long as the service provider. Returns the builder, to add handlers.
     /// </summary>
     public static IHttpClientBuilder AddImageStoreClient(this IServiceCollection services, Action<ImageStoreClientOptions> configure)
     {
@@ -29,6 +32,13 @@ public static class ImageStoreClientServiceCollectionExtensions
         services.TryAddTransient(sp => new PackageUploader(
             sp.GetRequiredService<ImageStoreClient>(), sp.GetRequiredService<ImageStoreClient>(), sp.GetRequiredService<ResumableUploader>(),
             sp.GetRequiredService<ILogger<PackageUploader>>()));
-        return services.AddHttpClient<ImageStoreClient>(http => http.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddSingleton(sp => new BearerTokenSource(
+            sp.GetRequiredService<IOptions<ImageStoreClientOptions>>().Value, TimeProvider.System, sp.GetRequiredService<ILogger<BearerTokenSource>>()));
+        return services.AddHttpClient<ImageStoreClient>(http => http.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(sp => ImageStoreHttpHandlers.CreatePrimaryHandler(
+                sp.GetRequiredService<IOptions<ImageStoreClientOptions>>().Value, sp.GetRequiredService<ILogger<ImageStoreClient>>()))
+            .AddHttpMessageHandler(sp => sp.GetRequiredService<IOptions<ImageStoreClientOptions>>().Value is { Credential: null, CredentialFactory: null }
+                ? new PassThroughHandler()
+                : new BearerTokenHandler(sp.GetRequiredService<BearerTokenSource>()));
     }
 }

@@ -20,6 +20,10 @@ public sealed class ImageStoreException : Exception
         Code = code;
     }
 
+    /// <summary><c>FABRIC_E_DOES_NOT_EXIST</c>: the code of a 404 without a FabricError body, as the official client
+    /// names it (the server's own codes are <see cref="Errors.FabricErrorCodes"/>).</summary>
+    public const string DoesNotExist = "FABRIC_E_DOES_NOT_EXIST";
+
     /// <summary>The HTTP status of the answer.</summary>
     public HttpStatusCode StatusCode { get; }
 

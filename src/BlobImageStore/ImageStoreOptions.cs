@@ -44,7 +44,7 @@ public sealed class ImageStoreOptions
 
     /// <summary>Largest UploadChunk body. The default is the Azure Functions request limit (100 MB).</summary>
     [Range(1, 4000L * 1024 * 1024)]
-    public long MaxChunkSize { get; set; } = 100L * 1000 * 1000;
+    public long MaxChunkSize { get; set; } = ImageStoreProtocol.DefaultMaxChunkSize;
 
     /// <summary>
     /// Size of the pieces a chunk is staged in, one pooled buffer each; a request holds at most two at once

@@ -65,6 +65,8 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IImageStoreOperation, UploadChunk>();
         services.AddSingleton<IImageStoreOperation, GetUploadSessionById>();
         services.AddSingleton<IImageStoreOperation, GetUploadSessionByPath>();
+        services.AddSingleton<IImageStoreOperation, ListUploadSessions>();
+        services.AddSingleton<IImageStoreOperation, ListRootUploadSessions>();
         services.AddSingleton<IImageStoreOperation, CommitUploadSession>();
         services.AddSingleton<IImageStoreOperation, DeleteUploadSession>();
         services.AddSingleton<IImageStoreOperation, GetClusterManifest>();

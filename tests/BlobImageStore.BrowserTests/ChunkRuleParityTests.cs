@@ -2,6 +2,7 @@ using System.Text.Json;
 using BlobImageStore.BrowserTests.Infrastructure;
 using BlobImageStore.Client;
 using BlobImageStore.Client.Uploads;
+using BlobImageStore.Sessions;
 
 namespace BlobImageStore.BrowserTests;
 

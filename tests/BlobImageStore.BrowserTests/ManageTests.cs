@@ -100,6 +100,35 @@ public sealed class ManageTests(ExplorerFixture fixture, ITestOutputHelper outpu
     }
 
     [Fact]
+    public async Task Sessions_started_by_other_clients_anywhere_below_the_folder_show_when_it_opens_and_ended_ones_go()
+    {
+        const long mib = 1024 * 1024;
+        var root = ExplorerFixture.UniqueFolder("elsewhere");
+        using var server = new ServerView(fixture.Server.Address);
+        var (deep, near, elsewhere) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        await server.PutChunkAsync($"{root}/pkg/code/app.dll", deep, 0, mib - 1, 4 * mib, new byte[mib]);
+        await server.PutChunkAsync($"{root}/manifest.xml", near, 0, 99, 200, new byte[100]);
+        await server.PutChunkAsync($"{root}-other/x.bin", elsewhere, 0, 9, 20, new byte[10]);
+        var page = await fixture.NewPageAsync();
+
+        await page.OpenFolderAsync(root);
+
+        var rows = page.Locator("#session-list li");
+        await Expect(rows).ToHaveCountAsync(2);
+        await Expect(page.Locator($"#session-list li[data-session='{near}']")).ToContainTextAsync("100 bytes of 200 bytes · started elsewhere");
+        await Expect(page.Locator($"#session-list li[data-session='{deep}']")).ToContainTextAsync("1.0 MiB of 4.0 MiB · started elsewhere");
+        await Expect(page.Locator($"#session-list li[data-session='{elsewhere}']")).ToHaveCountAsync(0);
+        await page.OpenFolderAsync($"{root}/pkg");
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(page.Locator($"#session-list li[data-session='{deep}']")).ToBeVisibleAsync();
+
+        // Ended by its own client: gone from the list at the next refresh.
+        await server.DeleteSessionAsync(deep);
+        await Expect(rows).ToHaveCountAsync(0, new() { Timeout = 15_000 });
+        await Expect(page.Locator("#sessions-note")).ToContainTextAsync($"No upload session is open under /{root}/pkg");
+    }
+
+    [Fact]
     public async Task A_session_open_on_a_path_is_named_shown_with_its_received_ranges_and_deleted_after_confirmation()
     {
         const long mib = 1024 * 1024;
@@ -122,7 +151,7 @@ public sealed class ManageTests(ExplorerFixture fixture, ITestOutputHelper outpu
         var row = page.Locator($"#session-list li[data-session='{foreign}']");
         await Expect(row).ToContainTextAsync("4.0 MiB of 10.0 MiB · started elsewhere");
         await Expect(row.Locator(".rangebar")).ToHaveAttributeAsync("aria-label", "4.0 MiB of 10.0 MiB received, in 2 ranges");
-        await Expect(page.Locator("#sessions-note")).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\d+ upload sessions? (is|are) open in the whole store"));
+        await Expect(page.Locator("#sessions-note")).ToContainTextAsync($"Upload sessions open under /{root}, by any client");
         var spans = await row.Locator(".rangebar span").EvaluateAllAsync<string[]>("spans => spans.map(s => s.style.left + ' ' + s.style.width)");
         Assert.Equal(["0% 30%", "60% 10%"], spans);
         await Accessibility.CheckAsync(page, "sessions-in-progress", output);

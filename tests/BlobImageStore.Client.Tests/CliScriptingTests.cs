@@ -1,5 +1,6 @@
 using System.Text.Json;
 using BlobImageStore.Client.Tests.Infrastructure;
+using BlobImageStore.Errors;
 
 namespace BlobImageStore.Client.Tests;
 
@@ -199,7 +200,7 @@ public sealed class CliScriptingTests(ClientStoreFixture store)
     [Fact]
     public async Task Hints_name_only_options_the_command_has()
     {
-        var conflict = new ImageStoreException(System.Net.HttpStatusCode.Conflict, ImageStoreErrorCodes.UploadSessionIdConflict, "busy");
+        var conflict = new ImageStoreException(System.Net.HttpStatusCode.Conflict, FabricErrorCodes.UploadSessionIdConflict, "busy");
         var endpoint = new Uri("http://127.0.0.1:19080");
         Assert.Contains("--force", Cli.ExitCodes.Hint(conflict, endpoint, "upload"));
         Assert.DoesNotContain("--force", Cli.ExitCodes.Hint(conflict, endpoint, "cp"));

@@ -1,5 +1,6 @@
 using System.Net;
 using BlobImageStore.Client.Tests.Infrastructure;
+using BlobImageStore.Errors;
 
 namespace BlobImageStore.Client.Tests;
 
@@ -30,7 +31,7 @@ public sealed class ClientOperationTests(ClientStoreFixture store)
         await client.DeleteContentAsync($"{root}/a", default);
         var gone = await Assert.ThrowsAsync<ImageStoreException>(() => client.ListAsync($"{root}/a", default));
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
-        Assert.Equal(ImageStoreErrorCodes.DoesNotExist, gone.Code);
+        Assert.Equal(ImageStoreException.DoesNotExist, gone.Code);
 
         var info = await client.GetInfoAsync(default);
         Assert.NotNull(info.DiskInfo);
@@ -48,7 +49,7 @@ public sealed class ClientOperationTests(ClientStoreFixture store)
         // Commit of a session that does not exist: the server's 404 FabricError.
         var missing = await Assert.ThrowsAsync<ImageStoreException>(() => client.CommitUploadSessionAsync(Guid.NewGuid(), default));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Equal(ImageStoreErrorCodes.FileNotFound, missing.Code);
+        Assert.Equal(FabricErrorCodes.FileNotFound, missing.Code);
         Assert.Contains("upload session", missing.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(1, counter.Requests);
 
@@ -56,7 +57,7 @@ public sealed class ClientOperationTests(ClientStoreFixture store)
         var tooSmall = await Assert.ThrowsAsync<ImageStoreException>(() => client.UploadChunkAsync(
             new UploadChunkRequest(ClientStoreFixture.NewStorePath(), Guid.NewGuid(), 0, 99, 100_000_000, new byte[100]), default));
         Assert.Equal(HttpStatusCode.BadRequest, tooSmall.StatusCode);
-        Assert.Equal(ImageStoreErrorCodes.InvalidArgument, tooSmall.Code);
+        Assert.Equal(FabricErrorCodes.InvalidArgument, tooSmall.Code);
         Assert.Equal(2, counter.Requests);
 
         // No session: null, not an error.

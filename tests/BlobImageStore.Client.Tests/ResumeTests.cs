@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using BlobImageStore.Client.Tests.Infrastructure;
 using BlobImageStore.Client.Uploads;
+using BlobImageStore.Errors;
 using BlobImageStore.IntegrationTests.Infrastructure;
 
 namespace BlobImageStore.Client.Tests;
@@ -139,7 +140,7 @@ public sealed class ResumeTests(ClientStoreFixture store, ITestOutputHelper outp
         var refused = await Assert.ThrowsAsync<ImageStoreException>(() =>
             TestSessions.Uploader(client, journal).UploadAsync(local, path, null, null, CancellationToken.None));
         Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
-        Assert.Equal(ImageStoreErrorCodes.UploadSessionIdConflict, refused.Code);
+        Assert.Equal(FabricErrorCodes.UploadSessionIdConflict, refused.Code);
         Assert.Contains(foreign.ToString(), refused.Message);
         Assert.NotNull(await store.ServerApi.GetSessionAsync(foreign)); // nobody's upload was destroyed
 

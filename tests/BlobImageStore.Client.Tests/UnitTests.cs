@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using BlobImageStore.Cli;
 using BlobImageStore.Client.Uploads;
+using BlobImageStore.Sessions;
 
 namespace BlobImageStore.Client.Tests;
 
@@ -177,7 +178,7 @@ public sealed class ErrorMappingTests
     public async Task A_404_without_a_body_is_does_not_exist_and_other_bodies_keep_the_status()
     {
         using var notFound = new HttpResponseMessage(HttpStatusCode.NotFound);
-        Assert.Equal(ImageStoreErrorCodes.DoesNotExist, (await ImageStoreClient.ToExceptionAsync(notFound, default)).Code);
+        Assert.Equal(ImageStoreException.DoesNotExist, (await ImageStoreClient.ToExceptionAsync(notFound, default)).Code);
 
         using var html = new HttpResponseMessage(HttpStatusCode.BadGateway) { Content = new StringContent("<html>bad gateway</html>") };
         var e = await ImageStoreClient.ToExceptionAsync(html, default);

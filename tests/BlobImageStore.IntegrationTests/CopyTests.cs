@@ -26,6 +26,22 @@ public sealed class CopyTests(StoreFixture store)
     }
 
     [Fact]
+    public async Task A_folder_copy_whose_destination_paths_would_be_too_long_is_path_too_long_and_writes_nothing()
+    {
+        // The destination is valid alone; joined with a source file's name it is over Azure's 1,024 characters. The
+        // path rule is the protocol's; the copy returns it as an outcome and the error catalogue words it (never a 500).
+        var root = $"it-{Guid.NewGuid():N}";
+        await Api.PutFileOkAsync($"{root}/src/a.bin", [1]);
+        await Api.PutFileOkAsync($"{root}/src/{new string('n', 200)}.bin", [2]);
+        var destination = $"{root}/dst/{new string('d', 1000 - root.Length)}";
+
+        var message = await Fabric.AssertErrorAsync(await Api.CopyAsync($"{root}/src", destination), HttpStatusCode.BadRequest, "FABRIC_E_PATH_TOO_LONG");
+
+        Assert.StartsWith("RemoteDestination: ", message);
+        Assert.False(await store.Files.GetBlobClient($"{destination}/a.bin").ExistsAsync());
+    }
+
+    [Fact]
     public async Task A_folder_is_copied_to_the_same_relative_paths_skipping_SkipFiles_and_leaving_other_files()
     {
         var root = $"it-{Guid.NewGuid():N}";

@@ -24,7 +24,8 @@ public class StoreNameRuleTests
     [InlineData("a/$/b")]
     public void Names_Azure_refuses_are_invalid_name_uri(string path)
     {
-        var e = Assert.Throws<FabricException>(() => StorePath.Parse(path));
+        Assert.False(StorePath.TryParse(path, out _, out var error));
+        var e = ErrorCatalogue.ToError(error);
 
         Assert.Equal(FabricErrorCodes.InvalidNameUri, e.Code);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, e.Status);
@@ -36,7 +37,8 @@ public class StoreNameRuleTests
         // Built here: attribute arguments cannot hold a lone surrogate (it becomes U+FFFD when compiled).
         foreach (var path in new[] { "a/" + (char)0xD800 + "x", "a/x" + (char)0xDC00, "a/" + (char)0xDC00 + (char)0xD800 })
         {
-            Assert.Equal(FabricErrorCodes.InvalidNameUri, Assert.Throws<FabricException>(() => StorePath.Parse(path)).Code);
+            Assert.False(StorePath.TryParse(path, out _, out var error));
+            Assert.Equal(FabricErrorCodes.InvalidNameUri, ErrorCatalogue.ToError(error).Code);
         }
     }
 

@@ -28,7 +28,7 @@ public static class ChunkSizing
     public const long TargetChunkCount = 1_000;
 
     /// <summary>The server's lower bound for every chunk but the last.</summary>
-    public static long MinChunkSize(long fileSize) => Math.Max(1, (fileSize + MaxChunks - 1) / MaxChunks);
+    public static long MinChunkSize(long fileSize) => ImageStoreProtocol.MinChunkSize(fileSize);
 
     /// <summary>
     /// The automatic size: <c>size / 1,000</c> rounded up to whole MiB, kept within 4 MiB..64 MiB, then raised to the

@@ -233,7 +233,7 @@ public sealed partial class ResumableUploader
         {
             if (!options.ReplaceForeignSession)
             {
-                throw new ImageStoreException(HttpStatusCode.Conflict, ImageStoreErrorCodes.UploadSessionIdConflict,
+                throw new ImageStoreException(HttpStatusCode.Conflict, FabricErrorCodes.UploadSessionIdConflict,
                     $"'{path}' has an open upload session, {foreign.SessionId} ({foreign.ReceivedBytes} of {foreign.FileSize} bytes received, last chunk {foreign.ModifiedDate:u}), " +
                     "that this machine did not start, so it cannot tell whether its bytes are those of this file. " +
                     $"Wait for its uploader to finish, or delete it (imagestore sessions rm {foreign.SessionId}) or replace it (--force) and upload again.");
@@ -293,7 +293,7 @@ public sealed partial class ResumableUploader
                 }, token);
                 tracker.AddConfirmed(length);
             }
-            catch (ImageStoreException e) when (e.Code == ImageStoreErrorCodes.UploadSessionRangeNotSatisfiable)
+            catch (ImageStoreException e) when (e.Code == FabricErrorCodes.UploadSessionRangeNotSatisfiable)
             {
                 // Some of these bytes reached the server by another way (a chunk of a killed run finished late, or
                 // another chunking): not an error, the session's ExpectedRanges say what is still needed.

@@ -14,8 +14,8 @@ namespace BlobImageStore.Sessions;
 /// </summary>
 public sealed record ChunkLayout(int BlockSize, long MaxChunkSize)
 {
-    public const int AzureMaxCommittedBlocks = 50_000;
-    public const int MaxChunks = 25_000;
+    public const int AzureMaxCommittedBlocks = ImageStoreProtocol.AzureMaxCommittedBlocks;
+    public const int MaxChunks = ImageStoreProtocol.MaxChunks;
     public const int MaxBlocksForData = AzureMaxCommittedBlocks - MaxChunks - 1;
 
     /// <summary>Largest block a session is given: the largest whole MiB a .NET array holds (Azure allows 4000 MiB).</summary>
@@ -23,7 +23,7 @@ public sealed record ChunkLayout(int BlockSize, long MaxChunkSize)
 
     public long MaxFileSize => (long)BlockSize * MaxBlocksForData;
 
-    public static long MinChunkSize(long fileSize) => Math.Max(1, (fileSize + MaxChunks - 1) / MaxChunks);
+    public static long MinChunkSize(long fileSize) => ImageStoreProtocol.MinChunkSize(fileSize);
 
     /// <summary>Checks a chunk against the size rules before anything is read or written.</summary>
     public void Validate(ContentRange range, long? contentLength)

@@ -67,6 +67,10 @@ public sealed record Md5Mismatch(ContentRange Range) : Outcome;
 /// <summary>The record or claim kept changing under the request (many requests at once): retry.</summary>
 public sealed record Busy(Guid? SessionId, string? Path) : Outcome;
 
+/// <summary>A path the store cannot hold (a Copy's destination path joined with a source file's name); <paramref name="Member"/>
+/// names the request member it came from.</summary>
+public sealed record InvalidPath(StorePathError Error, string? Member = null) : Outcome;
+
 /// <summary>Who wants to write a path, for the messages.</summary>
 public enum WriteAction
 {

@@ -155,6 +155,44 @@ public sealed partial class UploadSessions(
             : null;
     }
 
+    /// <summary>
+    /// The open sessions on <paramref name="folder"/> or below it (the whole store when null), in path order, at most
+    /// <paramref name="limit"/>: one prefix listing of the path claims, then each holder's record and block list (a few
+    /// at a time). <c>Truncated</c> says more were open than listed.
+    /// </summary>
+    public async Task<(IReadOnlyList<SessionStatus> Sessions, bool Truncated)> ListAtOrBelowAsync(StorePath? folder, int limit, CancellationToken cancellationToken)
+    {
+        var holders = new List<PathClaim>();
+        var truncated = false;
+        await foreach (var claim in claims.ListAsync(folder, cancellationToken))
+        {
+            if (claim.Value.Kind != ClaimKind.Session || (folder is { } f && !ClaimNames.IsAtOrBelow(claim.Value.Path, f)))
+            {
+                continue;
+            }
+
+            if (holders.Count == limit)
+            {
+                truncated = true;
+                break;
+            }
+
+            holders.Add(claim.Value);
+        }
+
+        var found = new SessionStatus?[holders.Count];
+        await Parallel.ForAsync(0, holders.Count, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (i, ct) =>
+        {
+            var claim = holders[i];
+            if (await records.GetAsync(claim.Holder, ct) is { } s && s.Value.Key == claim.SessionKey && s.Value.Path == claim.Path
+                && machine.IsLive(s.Value, clock.GetUtcNow()))
+            {
+                found[i] = await StatusAsync(s.Value, ct);
+            }
+        });
+        return ([.. found.OfType<SessionStatus>().OrderBy(s => s.Record.Path, StringComparer.Ordinal)], truncated);
+    }
+
     /// <summary>Commits the session's counted chunks, in file order, as the blob at its path: one Put Block List.</summary>
     public Task<Outcome> CommitAsync(Guid sessionId, string? caller, CancellationToken cancellationToken) =>
         retry.RunAsync(_ => CommitOnceAsync(sessionId, cancellationToken), () => new Busy(sessionId, null), cancellationToken);

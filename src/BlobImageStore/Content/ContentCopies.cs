@@ -33,7 +33,7 @@ public sealed record CopyResult(CopyReport? Report, Outcome? Refusal);
 /// </summary>
 public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, PathWrites writes, ILogger<ContentCopies> logger)
 {
-    public const string MarkFileName = "_.dir";
+    public const string MarkFileName = ImageStoreProtocol.MarkFileName;
 
     private const int Concurrency = 8;
 
@@ -72,7 +72,12 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
                     continue;
                 }
 
-                plan.Add((file.Name, StorePath.Parse(destination.Value + "/" + relative)));
+                if (!StorePath.TryParse(destination.Value + "/" + relative, out var target, out var invalid))
+                {
+                    return new CopyResult(null, new InvalidPath(invalid, "RemoteDestination"));
+                }
+
+                plan.Add((file.Name, target));
             }
         }
         else

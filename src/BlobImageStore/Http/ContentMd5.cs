@@ -15,7 +15,6 @@ internal static class ContentMd5
         var bytes = new byte[16];
         return Convert.TryFromBase64String(header.Trim(), bytes, out var n) && n == 16
             ? bytes
-            : throw FabricException.InvalidArgument(
-                $"Content-MD5 '{header}' is not the base64 of a 16-byte MD5 hash. Send base64(MD5(body)), or leave the header out.");
+            : throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidContentMd5(header));
     }
 }

@@ -1,14 +1,16 @@
 using System.Globalization;
 using System.Net;
 using BlobImageStore.Errors;
+using BlobImageStore.Paths;
 using BlobImageStore.Sessions;
 using Microsoft.AspNetCore.Http;
 
 namespace BlobImageStore.Http;
 
 /// <summary>
-/// The one place where the protocol's outcomes (<see cref="Outcome"/>) become answers: the status of note S16, the
-/// <see cref="FabricErrorCodes"/> code, and a message that says what happened and what to do next.
+/// The one place where the protocol's outcomes (<see cref="Outcome"/>) and the refusals of request parsing
+/// (<see cref="StorePathError"/>, <see cref="ContentRangeError"/>, and the HTTP layer's own) become answers: the status of
+/// note S16, the <see cref="FabricErrorCodes"/> code, and a message that says what happened and what to do next.
 /// </summary>
 public static class ErrorCatalogue
 {
@@ -45,10 +47,114 @@ public static class ErrorCatalogue
             $"The body is longer than the {b.Range.Length} bytes that {b.Range} names. Nothing of this chunk was kept; send exactly the bytes of the range."),
         Md5Mismatch => Invalid(
             "The body does not match its Content-MD5: it was damaged on the way. Nothing of this chunk was kept; send it again."),
+        InvalidPath p => ToError(p.Error, p.Member),
         Busy b => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
             $"{(b.SessionId is { } id ? $"Upload session {id}" : $"'{b.Path}'")} kept changing under this request (many requests on it at once); nothing of this request was kept. Retry it."),
         _ => new(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail, $"The server reached an outcome it has no answer for ({outcome.GetType().Name}); retry the request."),
     };
+
+    /// <summary>A refusal as an exception, for request parsing that cannot return an answer (e.g.
+    /// <see cref="ImageStoreRequest.Path"/>); the endpoint answers it with its FabricError.</summary>
+    public static FabricException Refuse(FabricErrorResult error, Exception? inner = null) => new(error.Status, error.Code, error.Message, inner);
+
+    // ---- request parsing ----
+
+    /// <summary>A store path the store cannot hold: 400 <c>FABRIC_E_INVALID_NAME_URI</c>, or <c>FABRIC_E_PATH_TOO_LONG</c>
+    /// for Azure's length and depth limits. <paramref name="member"/> prefixes the message with the body member it came from.</summary>
+    public static FabricErrorResult ToError(StorePathError error, string? member = null)
+    {
+        var (code, message) = error switch
+        {
+            StorePathError.Empty => (FabricErrorCodes.InvalidNameUri,
+                "The content path is empty. Put the store-relative path of the file after /ImageStore/, e.g. /ImageStore/MyApp/ApplicationManifest.xml."),
+            StorePathError.TooLong t => (FabricErrorCodes.PathTooLong,
+                $"The content path is {t.Length} characters long; the store accepts at most {t.MaxLength}. Use a shorter path."),
+            StorePathError.TooDeep d => (FabricErrorCodes.PathTooLong,
+                $"The content path has {d.Segments} folder levels; the store accepts at most {d.MaxSegments}. Use a flatter path."),
+            _ => (FabricErrorCodes.InvalidNameUri, $"The content path '{StorePath.Printable(error.Path)}' is not valid: {Why(error)}."),
+        };
+        return new(HttpStatusCode.BadRequest, code, member is null ? message : $"{member}: {message}");
+
+        static string Why(StorePathError error) => error switch
+        {
+            StorePathError.ControlCharacter c => $"it contains the control character U+{(int)c.Character:X4}; remove it",
+            StorePathError.InvalidCharacter c => $"it contains U+{(int)c.Character:X4}, which is not a character Azure Blob Storage accepts in a name; remove it",
+            StorePathError.RelativeSegment r => $"it contains a '{r.Segment}' segment; store paths are relative to the store root and cannot step up or stay in place",
+            StorePathError.OperationSegment => "it has a '$' segment, which marks an operation in image store URLs (/$/Name), so such a path could not be addressed; rename it",
+            StorePathError.TrailingDot t => $"its segment '{StorePath.Printable(t.Segment)}' ends with a dot, which Azure Blob Storage does not allow in a blob name; rename it without the trailing dot",
+            _ => $"it breaks a store-path rule ({error.GetType().Name})",
+        };
+    }
+
+    /// <summary>A <c>Content-Range</c> that is missing or malformed: 400 <c>FABRIC_E_UPLOAD_SESSION_RANGE_NOT_SATISFIABLE</c>.</summary>
+    public static FabricErrorResult ToError(ContentRangeError error)
+    {
+        var why = error switch
+        {
+            ContentRangeError.Missing => "the header is missing; send 'Content-Range: bytes {first}-{last}/{file length}' with inclusive byte positions",
+            ContentRangeError.NotOneSlash => "expected exactly one '/' between the range and the file length",
+            ContentRangeError.NotNumbers => "expected '{first}-{last}/{file length}' with whole non-negative numbers",
+            ContentRangeError.EmptyFileForm => "a zero-byte file is uploaded as 'bytes 0-0/0' with an empty body",
+            ContentRangeError.Reversed => "the first byte position is after the last; positions are inclusive, so a 10-byte chunk at 0 is 'bytes 0-9/…'",
+            ContentRangeError.OutsideFile o => $"the last byte position {o.Last} is outside a file of {o.Total} bytes (the last byte is {o.Total - 1}); positions are inclusive",
+            _ => $"it breaks a Content-Range rule ({error.GetType().Name})",
+        };
+        return new(HttpStatusCode.BadRequest, FabricErrorCodes.UploadSessionRangeNotSatisfiable, $"Content-Range '{error.Header}' is not valid: {why}.");
+    }
+
+    /// <summary>A <c>Content-MD5</c> that is not the base64 of 16 bytes.</summary>
+    public static FabricErrorResult InvalidContentMd5(string header) => Invalid(
+        $"Content-MD5 '{header}' is not the base64 of a 16-byte MD5 hash. Send base64(MD5(body)), or leave the header out.");
+
+    /// <summary>A <c>session-id</c> that is missing or not a non-zero GUID: <c>FABRIC_E_INVALID_UPLOAD_SESSION_ID</c> for
+    /// UploadChunk and GetUploadSession, <c>E_INVALIDARG</c> for Commit and Delete (note S4).</summary>
+    public static FabricErrorResult InvalidSessionId(string? text, bool invalidIdCode)
+    {
+        var message = string.IsNullOrEmpty(text)
+            ? "The session-id query parameter is missing. Pass the upload session's GUID, e.g. ?session-id=4a2340e8-d8d8-497c-95fe-cdaa1052f33b (the client chooses it for the first chunk)."
+            : $"The session-id '{text}' is not a valid non-zero GUID. Pass the GUID of the upload session, e.g. 4a2340e8-d8d8-497c-95fe-cdaa1052f33b.";
+        return invalidIdCode ? new(HttpStatusCode.BadRequest, FabricErrorCodes.InvalidUploadSessionId, message) : Invalid(message);
+    }
+
+    /// <summary>An <c>api-version</c> that is missing (<paramref name="text"/> null) or outside the accepted range.</summary>
+    public static FabricErrorResult InvalidApiVersion(string? text, double min, double max) => Invalid(string.IsNullOrWhiteSpace(text)
+        ? $"The api-version query parameter is missing. Add ?api-version=6.0 (any version from {min:0.0} to {max:0.0} is accepted)."
+        : $"api-version '{text}' is not supported. Use a version from {min:0.0} to {max:0.0}, e.g. 6.0.");
+
+    private const string CopyExample = "{\"RemoteSource\":\"MyApp\",\"RemoteDestination\":\"Store\\\\MyApp\",\"SkipFiles\":[],\"CheckMarkFile\":false}";
+
+    /// <summary>A Copy body over the accepted size (413).</summary>
+    public static FabricErrorResult CopyBodyTooLarge(long? length, long max) => new(HttpStatusCode.RequestEntityTooLarge, FabricErrorCodes.ValueTooLarge,
+        $"The copy description is {length} bytes; at most {max} are accepted.");
+
+    /// <summary>A Copy body that is not JSON of the description's shape (<paramref name="detail"/>: the reader's words), or is empty.</summary>
+    public static FabricErrorResult InvalidCopyBody(string? detail) => Invalid(detail is null
+        ? $"The body is empty or null. Send an ImageStoreCopyDescription like {CopyExample}."
+        : $"The body is not a valid ImageStoreCopyDescription ({detail}). Send JSON like {CopyExample}.");
+
+    /// <summary>A Copy body whose <c>SkipFiles</c> holds an empty entry.</summary>
+    public static FabricErrorResult EmptySkipFile() => Invalid(
+        "SkipFiles holds an empty or null entry. List file names (or paths relative to RemoteSource), or leave SkipFiles out.");
+
+    /// <summary>A Copy body without <c>RemoteSource</c> or <c>RemoteDestination</c>.</summary>
+    public static FabricErrorResult MissingCopyPath(string member) => Invalid(
+        $"{member} is missing or empty. Give the store-relative path to copy {(member == "RemoteSource" ? "from" : "to")}, e.g. {CopyExample}.");
+
+    /// <summary>A body in a content coding (415): the store keeps exactly the bytes it is sent.</summary>
+    /// <param name="header"><c>Content-Encoding</c> or <c>Transfer-Encoding</c>.</param>
+    /// <param name="value">The header's value.</param>
+    public static FabricErrorResult UnsupportedCoding(string header, string value) => new(HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
+        header.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)
+            ? $"Transfer-Encoding '{value}' is not supported: only 'chunked' framing is accepted, no compression. Send the body uncompressed."
+            : $"{header} '{value}' is not supported: the store keeps the bytes exactly as sent. Send the body uncompressed, without a {header} header.");
+
+    /// <summary>The request's deadline passed (504).</summary>
+    public static FabricErrorResult TimedOut(TimeSpan timeout) => new(HttpStatusCode.GatewayTimeout, FabricErrorCodes.Timeout,
+        $"The operation did not finish within its timeout of {timeout.TotalSeconds} seconds (the request's ?timeout=, at most ImageStore:Limits:MaxRequestTimeout). Retry it, or pass a larger ?timeout= in seconds.");
+
+    /// <summary>FolderSize of a path with nothing under it (404 <c>FABRIC_E_DIRECTORY_NOT_FOUND</c>).</summary>
+    public static FabricErrorResult NoFolder(StorePath path) => new(HttpStatusCode.NotFound, FabricErrorCodes.DirectoryNotFound,
+        $"There is no folder or file at '{path}'. Check the path (GET /ImageStore lists the store's root).");
 
     private static FabricErrorResult Ended(SessionEnded e)
     {

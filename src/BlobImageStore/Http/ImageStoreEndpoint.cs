@@ -91,8 +91,7 @@ public sealed partial class ImageStoreEndpoint
         }
         catch (Exception e) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested && IsCancellation(e))
         {
-            throw new FabricException(HttpStatusCode.GatewayTimeout, FabricErrorCodes.Timeout,
-                $"The operation did not finish within its timeout of {timeout.TotalSeconds} seconds (the request's ?timeout=, at most ImageStore:Limits:MaxRequestTimeout). Retry it, or pass a larger ?timeout= in seconds.", e);
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.TimedOut(timeout), e);
         }
     }
 

@@ -46,7 +46,9 @@ public sealed class ImageStoreRequest
     public bool IsClusterLevel { get; }
 
     /// <summary>The normalised content path; a 400 FabricError when it is not valid.</summary>
-    public StorePath Path => _path ??= StorePath.FromRequestTarget(RawContentPath ?? string.Empty);
+    public StorePath Path => _path ??= StorePath.TryFromRequestTarget(RawContentPath ?? string.Empty, out var path, out var error)
+        ? path
+        : throw ErrorCatalogue.Refuse(ErrorCatalogue.ToError(error));
 
     public string? Query(string name) => Http.Request.Query.TryGetValue(name, out var v) ? v.ToString() : null;
 
@@ -100,10 +102,7 @@ public sealed class ImageStoreRequest
             return id;
         }
 
-        var message = string.IsNullOrEmpty(text)
-            ? "The session-id query parameter is missing. Pass the upload session's GUID, e.g. ?session-id=4a2340e8-d8d8-497c-95fe-cdaa1052f33b (the client chooses it for the first chunk)."
-            : $"The session-id '{text}' is not a valid non-zero GUID. Pass the GUID of the upload session, e.g. 4a2340e8-d8d8-497c-95fe-cdaa1052f33b.";
-        throw invalidIdCode ? FabricException.InvalidSessionId(message) : FabricException.InvalidArgument(message);
+        throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidSessionId(text, invalidIdCode));
     }
 
     /// <summary>Lowest and highest <c>api-version</c> accepted: 1.0 up to the spec version implemented (note S14).</summary>
@@ -120,14 +119,12 @@ public sealed class ImageStoreRequest
         var text = Query("api-version");
         if (string.IsNullOrWhiteSpace(text))
         {
-            throw FabricException.InvalidArgument(
-                $"The api-version query parameter is missing. Add ?api-version=6.0 (any version from {MinApiVersion:0.0} to {MaxApiVersion:0.0} is accepted).");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidApiVersion(null, MinApiVersion, MaxApiVersion));
         }
 
         if (!TryParseApiVersion(text, out var version) || version < (decimal)MinApiVersion || version > (decimal)MaxApiVersion)
         {
-            throw FabricException.InvalidArgument(
-                $"api-version '{text}' is not supported. Use a version from {MinApiVersion:0.0} to {MaxApiVersion:0.0}, e.g. 6.0.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidApiVersion(text, MinApiVersion, MaxApiVersion));
         }
     }
 
@@ -155,16 +152,14 @@ public sealed class ImageStoreRequest
         if (!string.IsNullOrWhiteSpace(contentEncoding)
             && !contentEncoding.Split(',').All(c => c.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new FabricException(System.Net.HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
-                $"Content-Encoding '{contentEncoding}' is not supported: the store keeps the bytes exactly as sent. Send the body uncompressed, without a Content-Encoding header.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.UnsupportedCoding("Content-Encoding", contentEncoding));
         }
 
         var transferEncoding = Header("Transfer-Encoding");
         if (!string.IsNullOrWhiteSpace(transferEncoding)
             && !transferEncoding.Split(',').All(c => c.Trim().Equals("chunked", StringComparison.OrdinalIgnoreCase)))
         {
-            throw new FabricException(System.Net.HttpStatusCode.UnsupportedMediaType, FabricErrorCodes.InvalidArgument,
-                $"Transfer-Encoding '{transferEncoding}' is not supported: only 'chunked' framing is accepted, no compression. Send the body uncompressed.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.UnsupportedCoding("Transfer-Encoding", transferEncoding));
         }
     }
 

@@ -172,6 +172,50 @@ public static class ImageStoreOpenApi
             },
         };
 
+        // The open upload sessions under a folder, for the explorer and for operators.
+        definitions["UploadSessionList"] = new JsonObject
+        {
+            ["description"] = "The open upload sessions on a path or below it, in path order.",
+            ["properties"] = new JsonObject
+            {
+                ["UploadSessions"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["$ref"] = "#/definitions/UploadSessionInfo" } },
+                ["Truncated"] = new JsonObject { ["type"] = "boolean", ["description"] = $"Present (true) when more than {Http.Operations.ListUploadSessions.Limit} sessions are open there: list a deeper folder." },
+            },
+        };
+        foreach (var (path, operationId, where) in new[]
+        {
+            ("/ImageStore/{contentPath}/$/ListUploadSessions", "ListUploadSessions", "on contentPath or below it"),
+            ("/ImageStore/$/ListUploadSessions", "ListRootUploadSessions", "in the whole store"),
+        })
+        {
+            var operationParameters = new JsonArray(
+                new JsonObject { ["$ref"] = "#/parameters/ApiVersion_6-0_RequiredQueryParam" },
+                new JsonObject { ["$ref"] = "#/parameters/TimeoutOptionalQueryParam" });
+            if (path.Contains("{contentPath}", StringComparison.Ordinal))
+            {
+                operationParameters.Insert(0, new JsonObject { ["$ref"] = "#/parameters/ImageStoreContentPathRequiredPathParam" });
+            }
+
+            paths[path] = new JsonObject
+            {
+                ["get"] = new JsonObject
+                {
+                    ["summary"] = $"The open upload sessions {where}, each as GetUploadSession describes it.",
+                    ["description"] = $"At most {Http.Operations.ListUploadSessions.Limit} sessions, in path order. Readers may call it. 204 with no body when none is open.",
+                    ["operationId"] = operationId,
+                    ["tags"] = new JsonArray("ImageStore"),
+                    ["parameters"] = operationParameters,
+                    ["responses"] = new JsonObject
+                    {
+                        ["200"] = new JsonObject { ["description"] = "The sessions.", ["schema"] = new JsonObject { ["$ref"] = "#/definitions/UploadSessionList" } },
+                        ["204"] = new JsonObject { ["description"] = "No upload session is open there." },
+                        ["default"] = new JsonObject { ["description"] = "The detailed error response.", ["schema"] = new JsonObject { ["$ref"] = "#/definitions/FabricError" } },
+                    },
+                    [Marker] = "Service Fabric has no listing of upload sessions; the explorer shows the sessions open under a folder with it.",
+                },
+            };
+        }
+
         // Health probes.
         definitions["HealthReport"] = new JsonObject
         {

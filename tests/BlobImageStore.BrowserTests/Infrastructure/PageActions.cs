@@ -78,6 +78,12 @@ public sealed class ServerView(Uri server) : IDisposable
         response.EnsureSuccessStatusCode();
     }
 
+    public async Task DeleteSessionAsync(Guid session)
+    {
+        using var response = await _http.DeleteAsync($"/ImageStore/$/DeleteUploadSession?api-version=6.0&session-id={session}");
+        response.EnsureSuccessStatusCode();
+    }
+
     /// <summary>The FabricError of a request, as the server answers it to anyone.</summary>
     public async Task<(HttpStatusCode Status, string Code, string Message)> ErrorOfAsync(HttpRequestMessage request)
     {

@@ -48,6 +48,8 @@ public sealed class CliProcess : IDisposable
         start.Environment["IMAGESTORE_JOURNAL_DIR"] = journalDir;
         start.Environment.Remove("IMAGESTORE_ENDPOINT");
         start.Environment.Remove("IMAGESTORE_API_KEY");
+        // No saved cluster profile of the machine's user (imagestore cluster select): a test that wants one sets XDG_CONFIG_HOME.
+        start.Environment["XDG_CONFIG_HOME"] = Path.Combine(Path.GetTempPath(), "imagestore-no-profile-" + Guid.NewGuid().ToString("N"));
         if (workingDirectory is not null)
         {
             start.WorkingDirectory = workingDirectory;

@@ -148,12 +148,22 @@ export async function uploadChunk(path, sessionId, first, last, size, body, md5,
   });
 }
 
-function sessionOf(body) {
-  const s = body?.UploadSessions?.[0];
-  return s ? {
+function sessionInfo(s) {
+  return {
     path: normalizePath(s.StoreRelativePath), sessionId: s.SessionId, size: Number(s.FileSize), modified: s.ModifiedDate,
     expected: (s.ExpectedRanges || []).map(r => ({ first: Number(r.StartPosition), last: Number(r.EndPosition) })),
-  } : null;
+  };
+}
+
+function sessionOf(body) {
+  const s = body?.UploadSessions?.[0];
+  return s ? sessionInfo(s) : null;
+}
+
+/** The open upload sessions at or below a folder ('' is the whole store), by any client; `truncated` when cut. */
+export async function listSessions(folder) {
+  const body = await json(await call('GET', { path: folder, op: 'ListUploadSessions' }));
+  return { sessions: (body?.UploadSessions || []).map(sessionInfo), truncated: body?.Truncated === true };
 }
 
 export async function getSession(sessionId) {

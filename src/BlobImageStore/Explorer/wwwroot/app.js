@@ -4,7 +4,7 @@ import * as api from './api.js';
 import { UploadBatch, journal, entriesOfDrop, entriesOfInput, receivedRanges, missingBytes } from './uploads.js';
 
 const $ = id => document.getElementById(id);
-const state = { folder: '', listing: null, batches: [], foreignSessions: new Map(), loadToken: 0, openInStore: null };
+const state = { folder: '', listing: null, batches: [], loadToken: 0 };
 
 // --- Formatting ---------------------------------------------------------------------------------------------------
 const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
@@ -101,7 +101,7 @@ async function showFolder(folder) {
   $('listing-body').replaceChildren();
   $('empty').hidden = true;
   revealInTree(folder);
-  countOpenSessions();
+  renderSessions();
   let listing;
   try {
     listing = await api.listFolder(folder, (files, folders) => {
@@ -311,9 +311,6 @@ function startUpload({ files, folders }) {
   $('uploads').hidden = false;
   batch.run().then(() => {
     if (batch.state === 'failed') showError(batch.error, 'The upload');
-    for (const item of batch.items.filter(i => i.error?.code === 'FABRIC_E_UPLOAD_SESSION_ID_CONFLICT')) {
-      api.getSessionByPath(item.path).then(s => { if (s) { state.foreignSessions.set(s.sessionId, s); renderSessions(); } }, () => {});
-    }
     renderSessions();
     if (batch.target === state.folder || batch.target.startsWith(state.folder)) showFolder(state.folder);
   });
@@ -365,43 +362,31 @@ function under(path, folder) {
 
 async function renderSessions() {
   const folder = state.folder;
-  const known = new Map();
-  for (const [path, e] of Object.entries(journal.all())) if (under(path, folder)) known.set(e.sessionId, { path, entry: e, ours: true });
-  for (const [id, s] of state.foreignSessions) if (under(s.path, folder) && !known.has(id)) known.set(id, { path: s.path, ours: false });
-  const rows = [];
-  for (const [sessionId, k] of known) {
-    let status;
-    try {
-      status = await api.getSession(sessionId);
-    } catch (e) {
-      rows.push(el('li', {}, el('span', { class: 'path', text: `/${k.path}` }), el('span', { text: `could not be read: ${e.message}` })));
-      continue;
-    }
-    if (!status) {
-      // Committed, deleted or expired: nothing to resume any more.
-      if (k.ours && !activePaths().has(k.path)) journal.delete(k.path);
-      state.foreignSessions.delete(sessionId);
-      continue;
-    }
-    rows.push(sessionRow(status, k));
+  let listed;
+  try {
+    listed = await api.listSessions(folder);
+  } catch (e) {
+    if (folder !== state.folder) return;
+    $('session-list').replaceChildren();
+    $('sessions-note').textContent = `The upload sessions under ${folderLabel(folder)} could not be read: ${e.message}`;
+    return;
   }
   if (folder !== state.folder) return;
-  $('session-list').replaceChildren(...rows);
-  const store = state.openInStore === null ? ''
-    : ` ${count(state.openInStore)} upload ${state.openInStore === 1 ? 'session is' : 'sessions are'} open in the whole store ($/Info); one started elsewhere shows here when an upload meets it.`;
-  $('sessions-note').textContent = (rows.length === 0
-    ? `No upload started in this browser is open under ${folderLabel(folder)}.`
-    : 'Upload sessions open under this folder. To resume one after a reload or a lost network, choose the same files again in the same folder (Resume… does): only the missing bytes are sent.') + store;
-}
-
-/** How many sessions are open store-wide ($/Info's UsedByStaging), read once per folder shown. */
-async function countOpenSessions() {
-  try {
-    state.openInStore = Number((await api.info()).UsedByStaging.FileCount);
-  } catch {
-    state.openInStore = null;
+  const ours = journal.all();
+  const open = new Set(listed.sessions.map(s => s.sessionId));
+  if (!listed.truncated) {
+    // Committed, deleted or expired: nothing of this browser's to resume there any more.
+    const active = activePaths();
+    for (const [path, e] of Object.entries(ours)) if (under(path, folder) && !open.has(e.sessionId) && !active.has(path)) journal.delete(path);
   }
-  renderSessions();
+  const rows = listed.sessions.map(status => {
+    const entry = ours[status.path]?.sessionId === status.sessionId ? ours[status.path] : null;
+    return sessionRow(status, { path: status.path, entry, ours: entry !== null });
+  });
+  $('session-list').replaceChildren(...rows);
+  $('sessions-note').textContent = rows.length === 0
+    ? `No upload session is open under ${folderLabel(folder)}.`
+    : `Upload sessions open under ${folderLabel(folder)}, by any client${listed.truncated ? ` (the first ${rows.length} by path; open a subfolder to see the others)` : ''}. To resume one of this browser's after a reload or a lost network, choose the same files again in the same folder (Resume… does): only the missing bytes are sent.`;
 }
 
 function activePaths() {
@@ -459,7 +444,6 @@ async function deleteSessionOf(status, known) {
     clearError();
     await api.deleteSession(status.sessionId);
     if (known.ours) journal.delete(status.path);
-    state.foreignSessions.delete(status.sessionId);
     await renderSessions();
   } catch (e) {
     showError(e, 'Deleting the upload session');

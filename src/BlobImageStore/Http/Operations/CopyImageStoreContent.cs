@@ -39,10 +39,9 @@ public sealed class CopyImageStoreContent(ContentCopies copies) : IImageStoreOpe
 
     private static async Task<CopyRequest> ReadAsync(ImageStoreRequest request, CancellationToken cancellationToken)
     {
-        const string example = "{\"RemoteSource\":\"MyApp\",\"RemoteDestination\":\"Store\\\\MyApp\",\"SkipFiles\":[],\"CheckMarkFile\":false}";
         if (request.Http.Request.ContentLength > MaxBodySize)
         {
-            throw FabricException.TooLarge($"The copy description is {request.Http.Request.ContentLength} bytes; at most {MaxBodySize} are accepted.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.CopyBodyTooLarge(request.Http.Request.ContentLength, MaxBodySize));
         }
 
         CopyDescriptionBody? body;
@@ -52,43 +51,36 @@ public sealed class CopyImageStoreContent(ContentCopies copies) : IImageStoreOpe
         }
         catch (JsonException e)
         {
-            throw FabricException.InvalidArgument(
-                $"The body is not a valid ImageStoreCopyDescription ({e.Message}). Send JSON like {example}.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidCopyBody(e.Message));
         }
 
         if (body is null)
         {
-            throw FabricException.InvalidArgument($"The body is empty or null. Send an ImageStoreCopyDescription like {example}.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.InvalidCopyBody(null));
         }
 
         var skip = body.SkipFiles ?? [];
         if (skip.Any(string.IsNullOrWhiteSpace))
         {
-            throw FabricException.InvalidArgument("SkipFiles holds an empty or null entry. List file names (or paths relative to RemoteSource), or leave SkipFiles out.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.EmptySkipFile());
         }
 
         return new CopyRequest(
-            Parse(body.RemoteSource, "RemoteSource", example),
-            Parse(body.RemoteDestination, "RemoteDestination", example),
+            Parse(body.RemoteSource, "RemoteSource"),
+            Parse(body.RemoteDestination, "RemoteDestination"),
             skip!,
             body.CheckMarkFile ?? false);
     }
 
-    private static StorePath Parse(string? value, string member, string example)
+    private static StorePath Parse(string? value, string member)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            throw FabricException.InvalidArgument(
-                $"{member} is missing or empty. Give the store-relative path to copy {(member == "RemoteSource" ? "from" : "to")}, e.g. {example}.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.MissingCopyPath(member));
         }
 
-        try
-        {
-            return StorePath.Parse(value);
-        }
-        catch (FabricException e)
-        {
-            throw new FabricException(e.Status, e.Code, $"{member}: {e.Message}", e);
-        }
+        return StorePath.TryParse(value, out var path, out var error)
+            ? path
+            : throw ErrorCatalogue.Refuse(ErrorCatalogue.ToError(error, member));
     }
 }

@@ -50,11 +50,11 @@ internal static class ContentResult
             ContentListing.Page page => Results.Json(
                 new ImageStoreContentBody(
                     page.Files.Select(f => new FileInfoBody(
-                        WireFormat.Number(f.Size),
+                        f.Size,
                         new FileVersionBody(FileVersions.VersionNumber(f.Version), FileVersions.Epoch, FileVersions.Epoch),
                         WireFormat.Date(f.Modified),
                         ResponsePath(f.Name, separator))).ToList(),
-                    page.Folders.Select(f => new FolderInfoBody(ResponsePath(f.Path, separator), WireFormat.Number(f.FileCount))).ToList(),
+                    page.Folders.Select(f => new FolderInfoBody(ResponsePath(f.Path, separator), f.FileCount)).ToList(),
                     page.ContinuationToken),
                 ImageStoreJson.Wire.ImageStoreContentBody),
             ContentListing.Empty => BareStatusResult.For(request, StatusCodes.Status204NoContent),

@@ -24,8 +24,7 @@ public sealed class GetImageStoreFolderSize(StoreUsage usage, IOptions<ImageStor
     {
         var path = request.Path;
         var size = await usage.FolderSizeAsync(path, cancellationToken)
-            ?? throw new FabricException(System.Net.HttpStatusCode.NotFound, DirectoryNotFound,
-                $"There is no folder or file at '{path}'. Check the path (GET /ImageStore lists the store's root).");
+            ?? throw ErrorCatalogue.Refuse(ErrorCatalogue.NoFolder(path));
         return FolderSizeResult.From(path, size, options.Value.ResponseSeparator);
     }
 }
@@ -47,6 +46,6 @@ public sealed class GetImageStoreRootFolderSize(StoreUsage usage, IOptions<Image
 internal static class FolderSizeResult
 {
     public static IResult From(StorePath? path, long size, char separator) => Results.Json(
-        new FolderSizeInfoBody(path?.ToResponsePath(separator) ?? string.Empty, WireFormat.Number(size)),
+        new FolderSizeInfoBody(path?.ToResponsePath(separator) ?? string.Empty, size),
         ImageStoreJson.Wire.FolderSizeInfoBody);
 }

@@ -22,7 +22,7 @@ public sealed class GetImageStoreInfo(StoreUsage usage) : IImageStoreOperation
         var info = await usage.InfoAsync(cancellationToken);
         return Results.Json(
             new ImageStoreInfoBody(
-                new DiskInfoBody(WireFormat.Number(info.Capacity), WireFormat.Number(info.Available)),
+                new DiskInfoBody(info.Capacity, info.Available),
                 Body(info.Metadata),
                 Body(info.Staging),
                 Body(info.Copy),
@@ -30,5 +30,5 @@ public sealed class GetImageStoreInfo(StoreUsage usage) : IImageStoreOperation
             ImageStoreJson.Wire.ImageStoreInfoBody);
     }
 
-    private static UsageInfoBody Body(Usage usage) => new(WireFormat.Number(usage.Bytes), WireFormat.Number(usage.Files));
+    private static UsageInfoBody Body(Usage usage) => new(usage.Bytes, usage.Files);
 }

@@ -44,5 +44,13 @@ internal static class UploadSessionResult
 {
     public static IResult From(SessionStatus? status, char separator) => status is null
         ? Results.NoContent()
-        : Results.Json(new UploadSessionBody([UploadSessionInfoBody.From(status, separator)]), ImageStoreJson.Wire.UploadSessionBody);
+        : Results.Json(new UploadSessionBody([Body(status, separator)]), ImageStoreJson.Wire.UploadSessionBody);
+
+    /// <summary>A session as the wire shows it (the protocol's UploadSessionInfo), its path with the configured separator.</summary>
+    internal static UploadSessionInfoBody Body(SessionStatus status, char separator) => new(
+        Paths.StorePath.Parse(status.Record.Path).ToResponsePath(separator),
+        status.Record.SessionId.ToString("D"),
+        WireFormat.Date(status.Record.Modified),
+        status.Record.FileSize,
+        status.ExpectedRanges.Select(r => new UploadChunkRangeBody(r.First, r.Last)).ToList());
 }

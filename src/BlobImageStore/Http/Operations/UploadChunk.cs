@@ -27,7 +27,11 @@ public sealed class UploadChunk(UploadSessions sessions) : IImageStoreOperation
     {
         var path = request.Path;
         var sessionId = request.SessionId(invalidIdCode: true);
-        var range = ContentRange.Parse(request.Header("Content-Range"));
+        if (!ContentRange.TryParse(request.Header("Content-Range"), out var range, out var rangeError))
+        {
+            return ErrorCatalogue.ToError(rangeError);
+        }
+
         var md5 = ContentMd5.Parse(request.Header("Content-MD5"));
 
         // The chunk limit is ours (ImageStore:MaxChunkSize, checked before the body is read), not Kestrel's 30 MB.
