@@ -60,7 +60,7 @@ public static class ExitCodes
             "the path is in use (an open upload session, or a file where a folder is needed): 'imagestore status <store-path>' and 'imagestore ls' show what is there.",
         ImageStoreException { StatusCode: HttpStatusCode.NotFound } =>
             "check the path with 'imagestore ls' (paths are relative to the store root and case-sensitive).",
-        ImageStoreException { StatusCode: HttpStatusCode.Forbidden, Code: ImageStoreErrorCodes.AccessDenied } =>
+        ImageStoreException { StatusCode: HttpStatusCode.Forbidden, Code: FabricErrorCodes.AccessDenied } =>
             "the server knows the certificate or token, but its role does not allow this (the message above says why): writing (upload, rm, cp, sessions rm) needs an admin client certificate or the Admin app role; read-only ones may list, du, status and info.",
         ImageStoreException { StatusCode: HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden } =>
             "authenticate: a client certificate (--pem, or --cert and --key) or Entra ID (--aad) for a secured server ('imagestore cluster select' saves them), or the Functions key (--api-key, IMAGESTORE_API_KEY).",

@@ -13,6 +13,9 @@ public enum Invariant
     NoPhantomFiles = 5,
     EndedMeansEnded = 6,
     EveryRaceEndsWell = 7,
+
+    /// <summary>Invariant 6, second half ("6b"): a session does not expire while a chunk of it is being received.</summary>
+    NoExpiryWhileReceiving = 62,
 }
 
 public sealed record Violation(Invariant Invariant, string What)
@@ -42,8 +45,24 @@ public static class Model
         var jumpedAt = -1;
         var step = 0;
 
+        // 6b: the chunks being received, from the record write that took their receiving lease (their first write of
+        // an open record) until their answer; each lease lasts the request's timeout from then.
+        var leases = new Dictionary<int, (Guid Session, DateTimeOffset Until, int Step)>();
+
         world.Store.OnRecordChange = (before, after) =>
         {
+            var writer = Scheduler.Current - 1;
+            if (writer >= 0 && schedule.Ops[writer] is Chunk leaser && after is { State: SessionState.Open }
+                && after.SessionId == world.Sessions[leaser.Session] && !leases.ContainsKey(writer))
+            {
+                leases[writer] = (after.SessionId, world.Clock.GetUtcNow() + World.ChunkTimeout, step);
+            }
+
+            if (after is { State: SessionState.Expired } && before is not { State: SessionState.Expired })
+            {
+                CheckReceiving(after.SessionId, "was tombstoned as expired");
+            }
+
             if (before is not null && SessionMachine.IsTombstone(before.State) && (after is null || !SessionMachine.IsTombstone(after.State)))
             {
                 violations.Add(new(Invariant.EndedMeansEnded, $"step {step}: session {Name(world, before.SessionId)} went from {before.State} to {after?.State.ToString() ?? "nothing"}"));
@@ -116,7 +135,25 @@ public static class Model
                 ? new Result(op, task.Result, null, false, started[i], step)
                 : new Result(op, null, task.Exception?.GetBaseException(), false, started[i], step);
             results[i] = result;
+            if (result.Outcome is SessionEnded { Record.State: SessionState.Open or SessionState.Pending or SessionState.Expired } expired)
+            {
+                CheckReceiving(expired.Record.SessionId, $"was answered expired to {op}");
+            }
+
             OnCompleted(world, result, acked, endedAt, jumpedAt, violations);
+        }
+
+        void CheckReceiving(Guid session, string what)
+        {
+            var now = world.Clock.GetUtcNow();
+            foreach (var (request, lease) in leases)
+            {
+                if (lease.Session == session && results[request] is null && now < lease.Until)
+                {
+                    violations.Add(new(Invariant.NoExpiryWhileReceiving,
+                        $"step {step}: session {Name(world, session)} {what} while chunk #{request + 1} ({schedule.Ops[request]}) was being received (lease taken at step {lease.Step}, until {lease.Until:HH:mm}, now {now:HH:mm})"));
+                }
+            }
         }
     }
 

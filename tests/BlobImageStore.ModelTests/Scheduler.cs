@@ -13,6 +13,9 @@ public sealed class Scheduler
 
     public IReadOnlyCollection<int> Waiting => _waiting.Keys;
 
+    /// <summary>The request whose code is running now (0 outside any request): a storage call's caller.</summary>
+    public static int Current => CurrentRequest.Value;
+
     public Task StepAsync()
     {
         var id = CurrentRequest.Value;

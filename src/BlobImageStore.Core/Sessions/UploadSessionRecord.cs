@@ -10,9 +10,12 @@ namespace BlobImageStore.Sessions;
 /// </summary>
 /// <param name="Owner">The principal that started the session; null for an anonymous caller (authentication binds it later).</param>
 /// <param name="BlockSize">The staging block size chosen when the session started (0 in records of protocol version 1).</param>
-/// <param name="ReceivingUntil">Set by each chunk as it arrives, to its own deadline: the session does not expire before.</param>
+/// <param name="ReceivingUntil">The latest end of the <see cref="Receiving"/> leases: the session does not expire before.</param>
 /// <param name="Ended">When the session ended (tombstones only).</param>
 /// <param name="ReceivedBytes">Bytes received as of the last accepted chunk (for <c>$/Info</c>; ExpectedRanges always come from the blocks).</param>
+/// <param name="Receiving">The receiving leases of the chunks being received: each chunk adds its own as it arrives and
+/// removes it when it is answered (leases past their end are dropped by any write), so one chunk's end never cuts
+/// another's lease short.</param>
 public sealed record UploadSessionRecord(
     Guid SessionId,
     string Path,
@@ -25,7 +28,29 @@ public sealed record UploadSessionRecord(
     int BlockSize = 0,
     DateTimeOffset? ReceivingUntil = null,
     DateTimeOffset? Ended = null,
-    long ReceivedBytes = 0);
+    long ReceivedBytes = 0,
+    IReadOnlyList<ReceivingLease>? Receiving = null)
+{
+    /// <summary>The record with <paramref name="lease"/> added to the live leases.</summary>
+    public UploadSessionRecord WithLease(ReceivingLease lease, DateTimeOffset now) => WithLeases([.. Live(now), lease]);
+
+    /// <summary>The record without <paramref name="lease"/> (its chunk was answered); the other live leases stay.</summary>
+    public UploadSessionRecord WithoutLease(ReceivingLease lease, DateTimeOffset now) => WithLeases([.. Live(now).Where(l => l.Id != lease.Id)]);
+
+    // A record written before leases were listed has only ReceivingUntil: it stays a lease of its own.
+    private IEnumerable<ReceivingLease> Live(DateTimeOffset now) =>
+        (Receiving ?? (ReceivingUntil is { } until ? [new ReceivingLease(0, until)] : [])).Where(l => l.Until > now);
+
+    private UploadSessionRecord WithLeases(List<ReceivingLease> leases) => this with
+    {
+        Receiving = leases.Count == 0 ? null : leases,
+        ReceivingUntil = leases.Count == 0 ? null : leases.Max(l => l.Until),
+    };
+}
+
+/// <summary>A chunk's receiving lease: the session does not expire before <paramref name="Until"/> (the request's deadline).</summary>
+/// <param name="Id">Random per request, so that the chunk removes its own lease and no other.</param>
+public sealed record ReceivingLease(long Id, DateTimeOffset Until);
 
 /// <summary>The session state machine's states (see docs/protocol.md).</summary>
 public enum SessionState

@@ -72,14 +72,14 @@ public sealed partial class UploadSessions(
         return outcome;
     }
 
-    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, DateTimeOffset? lease, Stream body, CancellationToken cancellationToken)
+    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, ReceivingLease? lease, Stream body, CancellationToken cancellationToken)
     {
         var record = session.Value;
         var layout = machine.Rules.Layout(record);
         var range = request.Range;
 
         // The receiving lease written by OpenAsync ends here: the chunk may not outlive it.
-        using var ending = new CancellationTokenSource(Max(TimeSpan.Zero, lease!.Value - clock.GetUtcNow()), clock);
+        using var ending = new CancellationTokenSource(Max(TimeSpan.Zero, lease!.Until - clock.GetUtcNow()), clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ending.Token);
         var token = linked.Token;
 
@@ -282,7 +282,7 @@ public sealed partial class UploadSessions(
         }
     }
 
-    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, bool Created = false, DateTimeOffset? Lease = null);
+    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, bool Created = false, ReceivingLease? Lease = null);
 
     /// <summary>Reads or creates the session, takes its path claim if it has none yet, and writes the receiving lease.</summary>
     private async Task<Opened?> OpenAsync(ChunkRequest request, CancellationToken cancellationToken)
@@ -341,13 +341,8 @@ public sealed partial class UploadSessions(
             }
         }
 
-        var lease = now + (request.Timeout is { } timeout && timeout < machine.Rules.MaxReceive ? Max(TimeSpan.Zero, timeout) : machine.Rules.MaxReceive);
-        var opened = record with
-        {
-            State = SessionState.Open,
-            Modified = now,
-            ReceivingUntil = record.ReceivingUntil is { } until && until > lease ? until : lease,
-        };
+        var lease = new ReceivingLease(NewNonce(), now + (request.Timeout is { } timeout && timeout < machine.Rules.MaxReceive ? Max(TimeSpan.Zero, timeout) : machine.Rules.MaxReceive));
+        var opened = record.WithLease(lease, now) with { State = SessionState.Open, Modified = now };
         return await records.TryReplaceAsync(opened, session.Version, cancellationToken) is { } openedVersion
             ? new Opened(new(opened, openedVersion), null, created, lease)
             : null;
@@ -375,7 +370,7 @@ public sealed partial class UploadSessions(
     }
 
     /// <summary>The acknowledgement: a conditional touch of the record, which only an open session of this key accepts.</summary>
-    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, DateTimeOffset? lease, CancellationToken cancellationToken) =>
+    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, ReceivingLease? lease, CancellationToken cancellationToken) =>
         retry.RunAsync<Outcome>(async attempt =>
         {
             var current = attempt == 0 ? session : await records.GetAsync(session.Value.SessionId, cancellationToken);
@@ -396,13 +391,9 @@ public sealed partial class UploadSessions(
 
             // Not expired by time here: a session is only ever ended by a conditional write (a tombstone), and this
             // chunk's receiving lease kept it live while the chunk was read.
-            // The chunk is in: its receiving lease ends (unless a later chunk's lease replaced it).
-            var touched = c.Value with
-            {
-                Modified = clock.GetUtcNow(),
-                ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes),
-                ReceivingUntil = c.Value.ReceivingUntil == lease ? null : c.Value.ReceivingUntil,
-            };
+            // The chunk is in: its receiving lease ends; those of chunks still being received stay.
+            var now = clock.GetUtcNow();
+            var touched = c.Value.WithoutLease(lease!, now) with { Modified = now, ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
             return await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null ? null : success;
         }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
 

@@ -30,6 +30,7 @@ public sealed class BlobBlockStaging(StoreContainers containers) : IBlockStaging
 
     public async Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
     {
+        await containers.EnsureCreatedAsync(cancellationToken);
         // MD5, not CRC64: Azurite corrupts CRC64-validated uploads. The hash is ours, so the SDK does not hash again.
         var options = new BlockBlobStageBlockOptions
         {
@@ -45,6 +46,7 @@ public sealed class BlobBlockStaging(StoreContainers containers) : IBlockStaging
 
     public async Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken)
     {
+        await containers.EnsureCreatedAsync(cancellationToken);
         try
         {
             await Blob(path).CommitBlockListAsync(blockIds, new CommitBlockListOptions { HttpHeaders = FileHeaders }, cancellationToken);
