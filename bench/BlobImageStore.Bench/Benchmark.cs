@@ -8,7 +8,14 @@ using BlobImageStore.Server.Hosting;
 
 namespace BlobImageStore.Bench;
 
-public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int LatencyChunks, int Repetitions, bool InMemory, string? Markdown);
+public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, int[] TusChunkMiB, int[] MemoryChunkMiB, int LatencyChunks, int Repetitions, bool InMemory, string? Markdown)
+{
+    /// <summary>Slow connections in the memory-per-connection run (0 skips it).</summary>
+    public int SlowConnections { get; init; } = 200;
+
+    /// <summary>When set, the throughput server runs with perf JIT maps and stops gracefully; see <c>bench/profile.sh</c>.</summary>
+    public string? TraceFolder { get; init; }
+}
 
 public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
 
@@ -40,9 +47,14 @@ public sealed class Benchmark(BenchSettings settings)
             var rows = new List<Row>();
             Row limit;
             (double Query, double Commit) latency;
-            await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString))
+            await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString, TraceSettings()))
             {
                 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+                if (settings.TraceFolder is not null)
+                {
+                    Console.WriteLine($"  server pid {server.Pid} (tracing)");
+                }
+
                 limit = await MeasureAsync("direct SDK UploadAsync (limit)", null, async name =>
                 {
                     await Uploads.DirectAsync(container, name, file, settings.Parallel, 16 * MiB, md5: false, cancellationToken);
@@ -55,7 +67,8 @@ public sealed class Benchmark(BenchSettings settings)
                     return name;
                 }, container, sha, cancellationToken);
                 rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
-                latency = await LatencyAsync(http, cancellationToken);
+                await WarmUpAsync(http, container, work.FullName, cancellationToken);
+                latency = settings.LatencyChunks > 0 ? await LatencyAsync(http, cancellationToken) : (0, 0);
                 foreach (var chunk in settings.ChunkMiB)
                 {
                     var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server.Pid, async name =>
@@ -64,6 +77,17 @@ public sealed class Benchmark(BenchSettings settings)
                         return name;
                     }, container, sha, cancellationToken);
                     rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                }
+
+                if (settings.TraceFolder is not null)
+                {
+                    // A graceful stop, so that perf (or dotnet-trace) sees the process end and writes its file.
+                    using var stop = Process.Start("kill", ["-TERM", server.Pid.ToString(CultureInfo.InvariantCulture)]);
+                    await stop.WaitForExitAsync(cancellationToken);
+                    await Process.GetProcessById(server.Pid).WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
+                    Console.WriteLine($"  trace of the server written to {settings.TraceFolder}");
+                    Print(rows, [], (0, 0), null);
+                    return 0;
                 }
             }
 
@@ -84,13 +108,53 @@ public sealed class Benchmark(BenchSettings settings)
                 memory.Add((chunk, await PeakRssAsync(azurite, container, work.FullName, chunk, cancellationToken)));
             }
 
-            Print(rows, memory, latency);
+            var slow = settings.SlowConnections > 0
+                ? await BlobImageStore.Bench.SlowConnections.MeasureAsync(azurite.ConnectionString, settings.SlowConnections, 4, 1024, cancellationToken)
+                : null;
+            Print(rows, memory, latency, slow);
             return 0;
         }
         finally
         {
             work.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// One unmeasured 64 MiB upload through the API at every chunk size first, so that the rows measure a warm server:
+    /// a fresh process spends its first seconds compiling (the profile in docs/benchmarks.md showed the JIT at 29 % of
+    /// the server's CPU during the first row), which is not a cost per GiB.
+    /// </summary>
+    private async Task WarmUpAsync(HttpClient http, BlobContainerClient container, string work, CancellationToken cancellationToken)
+    {
+        var file = Path.Combine(work, "warm-up.bin");
+        await GenerateAsync(file, 64L * MiB, cancellationToken);
+        foreach (var chunk in settings.ChunkMiB)
+        {
+            var name = $"bench/warm-up-{Guid.NewGuid():N}.bin";
+            await Uploads.ViaApiAsync(http, name, file, (long)Math.Min(chunk, 16) * MiB, settings.Parallel, cancellationToken);
+            await container.GetBlobClient(name).DeleteAsync(cancellationToken: cancellationToken);
+        }
+
+        File.Delete(file);
+        Console.WriteLine("  server warmed up (one unmeasured 64 MiB upload per chunk size)");
+    }
+
+    private Dictionary<string, string>? TraceSettings()
+    {
+        if (settings.TraceFolder is not { } folder)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(folder);
+        return new Dictionary<string, string>
+        {
+            // JIT symbols for Linux perf: `perf record -g -p PID` while it runs, `perf report` after (CPU samples only).
+            // W^X off, or JIT code sits in an anonymous double mapping that perf cannot name.
+            ["DOTNET_PerfMapEnabled"] = "1",
+            ["DOTNET_EnableWriteXorExecute"] = "0",
+        };
     }
 
     /// <summary>Times N uploads of the file; <paramref name="upload"/> gets a fresh blob name and returns the blob it wrote.</summary>
@@ -100,11 +164,12 @@ public sealed class Benchmark(BenchSettings settings)
         var cpu = 0.0;
         for (var i = 0; i < settings.Repetitions; i++)
         {
-            var cpuBefore = serverPid is { } before ? ProcessStats.CpuSeconds(before) : 0;
+            var measured = serverPid ?? Environment.ProcessId;
+            var cpuBefore = ProcessStats.CpuSeconds(measured);
             var watch = Stopwatch.StartNew();
             var blob = await upload($"bench/{Guid.NewGuid():N}.bin");
             var seconds = watch.Elapsed.TotalSeconds;
-            cpu += serverPid is { } after ? ProcessStats.CpuSeconds(after) - cpuBefore : 0;
+            cpu += ProcessStats.CpuSeconds(measured) - cpuBefore;
             rates.Add(settings.SizeMiB * (double)MiB / 1e6 / seconds);
             await VerifyAsync(container.GetBlobClient(blob), sha, cancellationToken);
             await container.GetBlobClient(blob).DeleteAsync(cancellationToken: cancellationToken);
@@ -129,13 +194,23 @@ public sealed class Benchmark(BenchSettings settings)
         var watch = Stopwatch.StartNew();
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = settings.Parallel, CancellationToken = cancellationToken }, async (i, ct) =>
         {
-            using var request = new HttpRequestMessage(HttpMethod.Put, $"/ImageStore/{path}/$/UploadChunk?api-version=6.0&session-id={session}")
+            // A loaded machine may answer 503 (busy) now and then: the chunk is sent again, as the client would.
+            for (var attempt = 1; ; attempt++)
             {
-                Content = new ByteArrayContent(body),
-            };
-            request.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue((long)i * chunk, (i + 1L) * chunk - 1, size);
-            using var response = await http.SendAsync(request, ct);
-            response.EnsureSuccessStatusCode();
+                using var request = new HttpRequestMessage(HttpMethod.Put, $"/ImageStore/{path}/$/UploadChunk?api-version=6.0&session-id={session}")
+                {
+                    Content = new ByteArrayContent(body),
+                };
+                request.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue((long)i * chunk, (i + 1L) * chunk - 1, size);
+                using var response = await http.SendAsync(request, ct);
+                if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 10)
+                {
+                    response.EnsureSuccessStatusCode();
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
+            }
         });
         Console.WriteLine($"  {count:N0} chunks of 1 KiB staged in {watch.Elapsed.TotalSeconds:0.0} s");
 
@@ -181,14 +256,14 @@ public sealed class Benchmark(BenchSettings settings)
         return peak;
     }
 
-    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, (double Query, double Commit) latency)
+    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, (double Query, double Commit) latency, SlowConnections.Result? slow)
     {
         var text = new StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"| upload ({settings.SizeMiB} MiB, {settings.Parallel} in flight) | MB/s (median of {settings.Repetitions}) | ratio to limit | server peak RSS | server CPU s/GiB |");
+        text.AppendLine(CultureInfo.InvariantCulture, $"| upload ({settings.SizeMiB} MiB, {settings.Parallel} in flight) | MB/s (median of {settings.Repetitions}) | ratio to limit | server peak RSS | CPU s/GiB (server; SDK rows: the uploading process) |");
         text.AppendLine("|---|---:|---:|---:|---:|");
         foreach (var row in rows)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Name} | {row.MBps:0.0} | {row.Ratio:0.00} | {(row.ServerPeakRss == 0 ? "–" : $"{row.ServerPeakRss / (double)MiB:0} MiB")} | {(row.ServerPeakRss == 0 ? "–" : row.ServerCpuPerGiB.ToString("0.0", CultureInfo.InvariantCulture))} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Name} | {row.MBps:0.0} | {row.Ratio:0.00} | {(row.ServerPeakRss == 0 ? "–" : $"{row.ServerPeakRss / (double)MiB:0} MiB")} | {row.ServerCpuPerGiB.ToString("0.0", CultureInfo.InvariantCulture)}{(row.ServerPeakRss == 0 ? " (SDK)" : "")} |");
         }
 
         text.AppendLine();
@@ -204,6 +279,16 @@ public sealed class Benchmark(BenchSettings settings)
         text.AppendLine("|---|---:|");
         text.AppendLine(CultureInfo.InvariantCulture, $"| GetUploadSession (median of 5) | {latency.Query:0.000} |");
         text.AppendLine(CultureInfo.InvariantCulture, $"| CommitUploadSession | {latency.Commit:0.000} |");
+
+        if (slow is not null)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {slow.Connections} slow connections, each holding {slow.SentKiB} KiB of a {slow.ChunkMiB} MiB chunk | server RSS |");
+            text.AppendLine("|---|---:|");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| before | {slow.Before / (double)MiB:0} MiB |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| peak | {slow.Peak / (double)MiB:0} MiB |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| after they closed ({slow.SettleSeconds:0} s) | {slow.After / (double)MiB:0} MiB |");
+        }
 
         Console.WriteLine();
         Console.Write(text);

@@ -6,16 +6,18 @@ var parallel = new Option<int>("--parallel") { Description = "Requests (or SDK b
 var chunks = new Option<int[]>("--chunk-mib") { Description = "Chunk sizes for the HTTP API runs, in MiB", DefaultValueFactory = _ => [4, 16, 64], AllowMultipleArgumentsPerToken = true };
 var tusChunks = new Option<int[]>("--tus-chunk-mib") { Description = "Chunk sizes for the tus peer, in MiB", DefaultValueFactory = _ => [8, 32], AllowMultipleArgumentsPerToken = true };
 var memoryChunks = new Option<int[]>("--memory-chunk-mib") { Description = "Chunk sizes for the memory-flatness runs (8 in flight each)", DefaultValueFactory = _ => [8, 64, 100], AllowMultipleArgumentsPerToken = true };
-var latencyChunks = new Option<int>("--latency-chunks") { Description = "Staged chunks in the GetUploadSession/Commit latency run", DefaultValueFactory = _ => 10_000 };
+var latencyChunks = new Option<int>("--latency-chunks") { Description = "Staged chunks in the GetUploadSession/Commit latency run (the chunk rule allows at most 25,000 per session; 0 skips it)", DefaultValueFactory = _ => 25_000 };
+var slowConnections = new Option<int>("--slow-connections") { Description = "Connections in the memory-per-connection run, each holding 1 MiB of a 4 MiB chunk (0 skips it)", DefaultValueFactory = _ => 200 };
 var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
 var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results table as Markdown to this file" };
+var trace = new Option<string?>("--trace") { Description = "Profile the server's throughput runs: it runs with perf JIT maps and prints its pid (bench/profile.sh records it with Linux perf into this folder)" };
 var sessions = new Option<int?>("--sessions") { Description = "Instead: time Delete, Copy and Info on an empty store and with this many open upload sessions elsewhere (e.g. 10000)" };
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions,
+    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions, trace, slowConnections,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -34,7 +36,11 @@ root.SetAction(async (result, cancellationToken) =>
         LatencyChunks: isQuick ? 300 : result.GetValue(latencyChunks),
         Repetitions: isQuick ? 1 : result.GetValue(repetitions),
         InMemory: result.GetValue(inMemory),
-        Markdown: result.GetValue(markdown));
+        Markdown: result.GetValue(markdown))
+    {
+        TraceFolder = result.GetValue(trace),
+        SlowConnections = isQuick ? 20 : result.GetValue(slowConnections),
+    };
     return await new Benchmark(settings).RunAsync(cancellationToken);
 });
 return await root.Parse(args).InvokeAsync();

@@ -48,11 +48,22 @@ public sealed class ImageStoreOptions
 
     /// <summary>
     /// Size of the pieces a chunk is staged in, one pooled buffer each; a request holds at most two at once
-    /// (one being read from the client while the previous one is sent to storage), so this bounds memory per request.
-    /// It also bounds the file size: a file may have at most <see cref="ChunkLayout.MaxBlocksForData"/> blocks of data.
+    /// (one being read from the client while the previous one is sent to storage). A new upload session gets this
+    /// size, or a larger one chosen from its file size when the file would need more than
+    /// <see cref="ChunkLayout.MaxBlocksForData"/> blocks of it (recorded with the session). A chunk no larger than a
+    /// block (the client's default chunk size, 4 MiB, for files up to about 4 GiB) is one block, and each of its bytes is
+    /// MD5-hashed once; a chunk of several blocks that carries a Content-MD5 is MD5-hashed twice.
     /// </summary>
-    [Range(64 * 1024, 4000L * 1024 * 1024)]
+    [Range(64 * 1024, Sessions.ChunkLayout.MaxBlockSize)]
     public int BlockSize { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Memory budget, in bytes, for the staging buffers of all requests in flight together (UploadChunk). When it is
+    /// spent, further requests wait for a buffer (they do not fail), reading nothing of their body meanwhile. A block
+    /// larger than the budget is still served, alone. Default 96 MiB.
+    /// </summary>
+    [Range(64 * 1024, long.MaxValue)]
+    public long BufferBudget { get; set; } = 96L * 1024 * 1024;
 
     /// <summary>Separator of <c>StoreRelativePath</c> in answers: <c>\</c> like the spec's (Windows cluster) examples, or <c>/</c>.</summary>
     [RegularExpression(@"^[\\/]$")]

@@ -56,7 +56,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<ISessionRecords>(sp => sp.GetRequiredService<BlobSessionRecords>());
         services.AddSingleton<IPathClaims>(sp => sp.GetRequiredService<BlobSessionRecords>());
         services.AddSingleton<IBlockStaging, BlobBlockStaging>();
-        services.AddSingleton(sp => new BlockBufferPool(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImageStoreOptions>>().Value.BlockSize));
+        services.AddSingleton(sp => new BlockBufferPool(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ImageStoreOptions>>().Value.BufferBudget, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ChunkStreamer>();
         services.AddSingleton<UploadSessions>();
         services.AddSingleton<PathWrites>();

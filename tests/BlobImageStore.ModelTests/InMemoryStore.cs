@@ -32,6 +32,15 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
 
     public int Calls { get; private set; }
 
+    /// <summary>
+    /// False for files larger than memory: a staged block keeps only its size and a 64-bit XxHash3 of its bytes
+    /// (<see cref="CommittedFingerprints"/>), and Azure's transactional MD5 check is skipped (the bytes are hashed once, here).
+    /// </summary>
+    public bool KeepBytes { get; init; } = true;
+
+    /// <summary>The committed blocks of a file in order, as (size, XxHash3 of the bytes); with <see cref="KeepBytes"/> false.</summary>
+    public IReadOnlyList<(long Size, ulong Hash)> CommittedFingerprints(string path) => _blobs[path].Fingerprints();
+
     /// <summary>Called after every change of a blob's committed content: (path, kind of write).</summary>
     public Action<string, string>? OnFileWrite { get; set; }
 
@@ -64,6 +73,16 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
 
     public async Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
     {
+        if (!KeepBytes)
+        {
+            var fingerprint = new byte[16];
+            BitConverter.TryWriteBytes(fingerprint, (long)content.Length);
+            BitConverter.TryWriteBytes(fingerprint.AsSpan(8), System.IO.Hashing.XxHash3.HashToUInt64(content.Span));
+            await StepAsync(cancellationToken);
+            BlobAt(path.Value).Stage(blockId, fingerprint, content.Length);
+            return;
+        }
+
         var copy = content.ToArray();
         await StepAsync(cancellationToken);
         if (!MD5.HashData(copy).AsSpan().SequenceEqual(md5))
@@ -308,6 +327,7 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
     private sealed class Blob(InMemoryStore store)
     {
         private readonly Dictionary<string, byte[]> _uncommitted = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _sizes = new(StringComparer.Ordinal);
         private List<(string Id, byte[] Data)> _committed = [];
 
         public bool Exists { get; private set; }
@@ -319,8 +339,20 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
         public byte[]? Data(string id) => _uncommitted.TryGetValue(id, out var d) ? d : _committed.FirstOrDefault(c => c.Id == id).Data;
 
         public IReadOnlyList<StagedBlock> List() =>
-            _committed.Where(b => b.Id.Length > 0).Select(b => new StagedBlock(b.Id, b.Data.Length, true))
-                .Concat(_uncommitted.Select(b => new StagedBlock(b.Key, b.Value.Length, false))).ToList();
+            _committed.Where(b => b.Id.Length > 0).Select(b => new StagedBlock(b.Id, Size(b.Id, b.Data), true))
+                .Concat(_uncommitted.Select(b => new StagedBlock(b.Key, Size(b.Key, b.Value), false))).ToList();
+
+        public IReadOnlyList<(long Size, ulong Hash)> Fingerprints() =>
+            _committed.Select(b => (BitConverter.ToInt64(b.Data, 0), BitConverter.ToUInt64(b.Data, 8))).ToList();
+
+        /// <summary>A block that keeps only its fingerprint (<see cref="KeepBytes"/> false) has its size recorded apart.</summary>
+        public void Stage(string id, byte[] fingerprint, long size)
+        {
+            Stage(id, fingerprint);
+            _sizes[id] = size;
+        }
+
+        private long Size(string id, byte[] data) => _sizes.TryGetValue(id, out var size) ? size : data.Length;
 
         public void Stage(string id, byte[] data)
         {

@@ -143,11 +143,11 @@ public sealed class World
             var rules = new SessionRules(BlockSize, 1_000_000, Expiry, TimeSpan.FromDays(7));
             Machine = new SessionMachine(rules);
             var retry = ConflictRetry.Immediate;
-            Sessions = new UploadSessions(store, store, store, new ChunkStreamer(store, new BlockBufferPool(BlockSize)), Machine, retry, clock, NullLogger<UploadSessions>.Instance);
+            Sessions = new UploadSessions(store, store, store, new ChunkStreamer(store, BlockBufferPool.Unbounded()), Machine, retry, clock, NullLogger<UploadSessions>.Instance);
             Writes = new PathWrites(Sessions, store, retry, clock);
             Cleanup = new SessionCleanup(store, store, Sessions, Machine, clock, NullLogger<SessionCleanup>.Instance);
             var options = Microsoft.Extensions.Options.Options.Create(new ImageStoreOptions { BlockSize = 64 * 1024 });
-            Uploads = new FileUploads(store, store, new BlockBufferPool(64 * 1024), options, NullLogger<FileUploads>.Instance);
+            Uploads = new FileUploads(store, store, BlockBufferPool.Unbounded(), options, NullLogger<FileUploads>.Instance);
             Copies = new ContentCopies(store, store, Writes, NullLogger<ContentCopies>.Instance);
             Removal = new ContentRemoval(store, store, Sessions, Writes, NullLogger<ContentRemoval>.Instance);
         }

@@ -39,7 +39,7 @@ public class ChunkLayoutTests
         var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 0, Layout.MaxFileSize + 1), 1));
 
         Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
-        Assert.Contains("ImageStore:BlockSize", e.Message);
+        Assert.Contains("Split it into several files", e.Message);
     }
 
     [Fact]
@@ -62,5 +62,24 @@ public class ChunkLayoutTests
         var blocks = size / Layout.BlockSize + chunks;
 
         Assert.True(blocks <= ChunkLayout.AzureMaxCommittedBlocks, $"{blocks} blocks");
+    }
+
+    [Fact]
+    public void A_sessions_block_size_grows_with_its_file_so_any_file_the_chunk_rule_allows_fits_Azures_block_limit()
+    {
+        var rules = new SessionRules(4 * 1024 * 1024, 100_000_000, TimeSpan.FromMinutes(30), TimeSpan.FromDays(7));
+        CsCheck.Check.Sample(CsCheck.Gen.Long[1, 25_000L * 100_000_000], size =>
+        {
+            var layout = rules.LayoutFor(size);
+            Assert.True(layout.BlockSize >= rules.BlockSize);
+            Assert.True(size <= layout.MaxFileSize, $"{size} bytes refused with blocks of {layout.BlockSize}");
+
+            // Worst case: every chunk as small as allowed, each costing one partial block.
+            var chunks = (size + ChunkLayout.MinChunkSize(size) - 1) / ChunkLayout.MinChunkSize(size);
+            Assert.True(size / layout.BlockSize + chunks <= ChunkLayout.AzureMaxCommittedBlocks);
+        });
+
+        Assert.Equal(rules.BlockSize, rules.BlockSizeFor(24_999L * rules.BlockSize));
+        Assert.Equal(5 * 1024 * 1024, rules.BlockSizeFor(101L * 1024 * 1024 * 1024));
     }
 }

@@ -16,7 +16,7 @@ public class FileUploadTests
 
     private readonly FakeStorage _storage = new();
 
-    private FileUploads Uploads() => new(_storage, _storage, new BlockBufferPool(BlockSize), Options(), NullLogger<FileUploads>.Instance);
+    private FileUploads Uploads() => new(_storage, _storage, BlockBufferPool.Unbounded(), Options(), NullLogger<FileUploads>.Instance);
 
     private static IOptions<ImageStoreOptions> Options() => Microsoft.Extensions.Options.Options.Create(new ImageStoreOptions { BlockSize = BlockSize });
 

@@ -7,13 +7,19 @@ namespace BlobImageStore.Sessions;
 /// A chunk becomes ceil(length / block size) blocks, so a file has at most
 /// <c>fileSize / blockSize + chunkCount</c> blocks. Capping each term at half the limit keeps the sum inside it:
 /// chunks other than the one holding the last byte must be at least <c>fileSize / 25,000</c> bytes, and the file at
-/// most <c>24,999 × blockSize</c> bytes (about 97.6 GiB with 4 MiB blocks; raise the block size for larger files).
+/// most <c>24,999 × blockSize</c> bytes. The block size is chosen per session from the file size
+/// (<see cref="SessionRules.BlockSizeFor"/>), so that bound grows with the file up to
+/// <c>24,999 × <see cref="MaxBlockSize"/></c> (about 48.8 TiB); in practice the chunk rule binds first:
+/// <c>25,000 × ImageStore:MaxChunkSize</c> (2.5 TB at the default 100 MB).
 /// </summary>
 public sealed record ChunkLayout(int BlockSize, long MaxChunkSize)
 {
     public const int AzureMaxCommittedBlocks = ImageStoreProtocol.AzureMaxCommittedBlocks;
     public const int MaxChunks = ImageStoreProtocol.MaxChunks;
     public const int MaxBlocksForData = AzureMaxCommittedBlocks - MaxChunks - 1;
+
+    /// <summary>Largest block a session is given: the largest whole MiB a .NET array holds (Azure allows 4000 MiB).</summary>
+    public const int MaxBlockSize = 2047 * 1024 * 1024;
 
     public long MaxFileSize => (long)BlockSize * MaxBlocksForData;
 
@@ -25,7 +31,7 @@ public sealed record ChunkLayout(int BlockSize, long MaxChunkSize)
         if (range.Total > MaxFileSize)
         {
             throw FabricException.TooLarge(
-                $"The file is {range.Total} bytes; this store takes files up to {MaxFileSize} bytes with its block size of {BlockSize} bytes. Ask the operator to raise ImageStore:BlockSize.");
+                $"The file is {range.Total} bytes; this store takes files up to {MaxFileSize} bytes (Azure's 50,000 blocks of at most {BlockSize} bytes each). Split it into several files.");
         }
 
         if (range.Length > MaxChunkSize)

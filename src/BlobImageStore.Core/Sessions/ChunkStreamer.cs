@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using BlobImageStore.Paths;
 using BlobImageStore.Storage;
@@ -12,8 +11,8 @@ public sealed record ChunkTarget(StorePath Path, ulong SessionKey, long Nonce);
 public readonly record struct ChunkRead(ChunkDigest Digest, Outcome? Refusal);
 
 /// <summary>
-/// Streams a chunk body, never holding it whole: one block at a time into a pooled buffer, staged with its MD5 while the
-/// next block is read (so at most two buffers per request). The chunk's <see cref="BlockKind.Final"/> block, which
+/// Streams a chunk body, never holding it whole: one block at a time into a buffer from the budgeted
+/// <see cref="BlockBufferPool"/>, staged with its MD5 while the next block is read (so at most two buffers per request). The chunk's <see cref="BlockKind.Final"/> block, which
 /// carries the chunk's digest, is staged only after the body ended exactly where Content-Range says and matched its
 /// Content-MD5: a refused body leaves no final block, so nothing of it counts (<see cref="ChunkView"/>). Every block ID
 /// carries this attempt's nonce, so staging never replaces a block of any other request.
@@ -23,14 +22,20 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
     /// <summary>Reads and checks the body; with a <paramref name="target"/> it also stages it.</summary>
     public async Task<ChunkRead> ReadAsync(ContentRange range, byte[]? contentMd5, ChunkLayout layout, Stream body, ChunkTarget? target, CancellationToken cancellationToken)
     {
-        using var md5 = contentMd5 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         if (range.IsEmptyFile)
         {
-            return await EndAsync(body, range, md5, sha, contentMd5, cancellationToken);
+            return await EndAsync(body, range, contentMd5 is null ? null : MD5.HashData(ReadOnlySpan<byte>.Empty), sha, contentMd5, cancellationToken);
         }
 
         var blocks = layout.Blocks(range.Range).ToList();
+
+        // Each byte is hashed once per purpose, right after it arrives (still in cache): SHA-256 for the chunk's digest
+        // and MD5 for the block's transactional checksum. A chunk of one block (the usual case: the block size is at least
+        // the default chunk size) checks its Content-MD5 against that same block MD5; only a chunk of several blocks with
+        // a Content-MD5 needs a second MD5 over the whole chunk.
+        using var chunkMd5 = contentMd5 is not null && blocks.Count > 1 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        using var blockMd5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         Task pending = Task.CompletedTask;
         byte[]? pendingBuffer = null;
         try
@@ -38,22 +43,46 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
             for (var i = 0; i < blocks.Count; i++)
             {
                 var (offset, length) = blocks[i];
-                byte[]? buffer = pool.Rent(layout.BlockSize);
+                if (!pool.TryRent(length, out var rented))
+                {
+                    // The budget is spent: give back the previous block's buffer first, so that a waiting request holds
+                    // none (requests waiting on each other's buffers could never proceed).
+                    await pending;
+                    pool.Return(pendingBuffer);
+                    pendingBuffer = null;
+                    pending = Task.CompletedTask;
+                    rented = await pool.RentAsync(length, cancellationToken);
+                }
+
+                byte[]? buffer = rented;
                 try
                 {
-                    var read = await body.ReadAtLeastAsync(buffer.AsMemory(0, length), length, throwOnEndOfStream: false, cancellationToken);
+                    var read = 0;
+                    while (read < length)
+                    {
+                        var n = await body.ReadAsync(buffer.AsMemory(read, length - read), cancellationToken);
+                        if (n == 0)
+                        {
+                            break;
+                        }
+
+                        blockMd5.AppendData(buffer, read, n);
+                        sha.AppendData(buffer, read, n);
+                        chunkMd5?.AppendData(buffer, read, n);
+                        read += n;
+                    }
+
                     if (read < length)
                     {
                         return new ChunkRead(default, new BodyTooShort(range, offset - range.First + read));
                     }
 
-                    md5?.AppendData(buffer, 0, length);
-                    sha.AppendData(buffer, 0, length);
+                    var md5 = blockMd5.GetHashAndReset();
                     var final = i == blocks.Count - 1;
                     var digest = default(ChunkDigest);
                     if (final)
                     {
-                        var end = await EndAsync(body, range, md5, sha, contentMd5, cancellationToken);
+                        var end = await EndAsync(body, range, chunkMd5 is null ? md5 : chunkMd5.GetHashAndReset(), sha, contentMd5, cancellationToken);
                         if (end.Refusal is not null)
                         {
                             return end;
@@ -71,7 +100,7 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
                     if (target is not null)
                     {
                         var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, target.SessionKey, range.First, range.Last, offset, target.Nonce, digest).Encode();
-                        var write = staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), MD5.HashData(buffer.AsSpan(0, length)), cancellationToken);
+                        var write = staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), md5, cancellationToken);
                         if (final)
                         {
                             await write;
@@ -117,7 +146,7 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
         return staging.StageAsync(target.Path, id, one, MD5.HashData(one), cancellationToken);
     }
 
-    private static async Task<ChunkRead> EndAsync(Stream body, ContentRange range, IncrementalHash? md5, IncrementalHash sha, byte[]? contentMd5, CancellationToken cancellationToken)
+    private static async Task<ChunkRead> EndAsync(Stream body, ContentRange range, byte[]? md5, IncrementalHash sha, byte[]? contentMd5, CancellationToken cancellationToken)
     {
         var probe = new byte[1];
         if (await body.ReadAsync(probe, cancellationToken) > 0)
@@ -125,27 +154,11 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
             return new ChunkRead(default, new BodyTooLong(range));
         }
 
-        if (md5 is not null && contentMd5 is not null && !md5.GetHashAndReset().AsSpan().SequenceEqual(contentMd5))
+        if (md5 is not null && contentMd5 is not null && !md5.AsSpan().SequenceEqual(contentMd5))
         {
             return new ChunkRead(default, new Md5Mismatch(range));
         }
 
         return new ChunkRead(ChunkDigest.From(sha.GetHashAndReset()), null);
-    }
-}
-
-/// <summary>Pooled block buffers.</summary>
-public sealed class BlockBufferPool(int blockSize)
-{
-    private readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(blockSize, maxArraysPerBucket: 64);
-
-    public byte[] Rent(int size) => _pool.Rent(size);
-
-    public void Return(byte[]? buffer)
-    {
-        if (buffer is not null)
-        {
-            _pool.Return(buffer);
-        }
     }
 }

@@ -20,4 +20,25 @@ public sealed record SessionRules(int BlockSize, long MaxChunkSize, TimeSpan Exp
 
     public ChunkLayout Layout(UploadSessionRecord? record) =>
         new(record is { BlockSize: > 0 } r ? r.BlockSize : BlockSize, MaxChunkSize);
+
+    /// <summary>The layout a new session of a file of <paramref name="fileSize"/> bytes gets (<see cref="BlockSizeFor"/>).</summary>
+    public ChunkLayout LayoutFor(long fileSize) => new(BlockSizeFor(fileSize), MaxChunkSize);
+
+    /// <summary>
+    /// The block size of a new session, chosen from its file size and recorded with the session: the configured size,
+    /// or, when the file would need more than <see cref="ChunkLayout.MaxBlocksForData"/> blocks of it, the smallest
+    /// whole number of MiB that fits (at most <see cref="ChunkLayout.MaxBlockSize"/>). So the file size is bounded by
+    /// the chunk-count rule and Azure's block size, not by this setting.
+    /// </summary>
+    public int BlockSizeFor(long fileSize)
+    {
+        var needed = (fileSize + ChunkLayout.MaxBlocksForData - 1) / ChunkLayout.MaxBlocksForData;
+        if (needed <= BlockSize)
+        {
+            return BlockSize;
+        }
+
+        const long MiB = 1024 * 1024;
+        return (int)Math.Min(ChunkLayout.MaxBlockSize, (needed + MiB - 1) / MiB * MiB);
+    }
 }

@@ -45,7 +45,7 @@ public sealed partial class UploadSessions(
     /// <summary>Receives one chunk, creating the session on its first chunk.</summary>
     public async Task<Outcome> UploadChunkAsync(ChunkRequest request, Stream body, CancellationToken cancellationToken)
     {
-        machine.Rules.Layout(null).Validate(request.Range, request.ContentLength);
+        machine.Rules.LayoutFor(request.Range.Total).Validate(request.Range, request.ContentLength);
         var opened = await retry.RunAsync(_ => OpenAsync(request, cancellationToken), () => new Opened(null, new Busy(request.SessionId, request.Path.Value)), cancellationToken);
         if (opened.Refusal is { } refused)
         {
@@ -295,7 +295,7 @@ public sealed partial class UploadSessions(
         if (existing is null)
         {
             var fresh = new UploadSessionRecord(request.SessionId, request.Path.Value, request.Range.Total, NewKey(), now, now,
-                SessionState.Pending, request.Caller, machine.Rules.BlockSize);
+                SessionState.Pending, request.Caller, machine.Rules.BlockSizeFor(request.Range.Total));
             if (await records.TryCreateAsync(fresh, cancellationToken) is not { } version)
             {
                 return null; // A concurrent first chunk of the same session created it: read theirs.
