@@ -110,6 +110,10 @@ param listPageBytes int = 3145728
 @maxValue(2147483647)
 param blockSize int = 4194304
 
+@description('Memory for the staging buffers of all uploads in flight together (ImageStore:BufferBudget); when it is spent, uploads wait for a buffer instead of failing.')
+@minValue(65536)
+param bufferBudget int = 100663296
+
 @description('Bytes GET /ImageStore/$/Info reports as DiskInfo.Capacity (ImageStore:AccountCapacity; default 5 PiB, a standard account\'s limit).')
 @minValue(1)
 param accountCapacity int = 5629499534213120
@@ -314,6 +318,7 @@ module api 'app/api.bicep' = {
     listPageSize: listPageSize
     listPageBytes: listPageBytes
     blockSize: blockSize
+    bufferBudget: bufferBudget
     accountCapacity: accountCapacity
     responsePathSeparator: responsePathSeparator
     // Also orders the app after the private endpoint and its DNS: the host reaches storage on its first start.

@@ -70,6 +70,9 @@ param listPageBytes int
 @description('ImageStore:BlockSize, bytes per staged block (one pooled buffer each).')
 param blockSize int
 
+@description('ImageStore:BufferBudget, bytes of staging buffers for all uploads in flight together.')
+param bufferBudget int
+
 @description('ImageStore:AccountCapacity, bytes reported as DiskInfo.Capacity.')
 param accountCapacity int
 
@@ -228,6 +231,10 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
         {
           name: 'ImageStore__BlockSize'
           value: string(blockSize)
+        }
+        {
+          name: 'ImageStore__BufferBudget'
+          value: string(bufferBudget)
         }
         {
           name: 'ImageStore__AccountCapacity'
