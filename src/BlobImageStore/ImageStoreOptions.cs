@@ -84,7 +84,10 @@ public sealed class ImageStoreOptions
     [Range(typeof(TimeSpan), "00:00:01", "3650.00:00:00")]
     public TimeSpan TombstoneRetention { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>How often the self-hosted server runs the session cleanup (the Functions app runs it on a timer).</summary>
+    /// <summary>
+    /// How often the self-hosted server runs the session cleanup (the Functions app runs it on a timer, whose schedule
+    /// should match it). Also bounds the age of Info's session usage: a summary older than twice this is measured again.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "1.00:00:00")]
     public TimeSpan CleanupInterval { get; set; } = TimeSpan.FromMinutes(5);
 

@@ -78,6 +78,7 @@ public static class ImageStoreServiceCollectionExtensions
         services.AddSingleton<IFileCopy>(sp => sp.GetRequiredService<BlobFileStore>());
         services.AddSingleton<BlobSessionScan>();
         services.AddSingleton<ISessionStoreUsage>(sp => sp.GetRequiredService<BlobSessionScan>());
+        services.AddSingleton<ISessionUsageSummary, BlobSessionUsageSummary>(); // Info's summary, written by the cleanup
         services.AddSingleton<FileUploads>();
         services.AddSingleton<ContentListings>();
         services.AddSingleton<ContentRemoval>();

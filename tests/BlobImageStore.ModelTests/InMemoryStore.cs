@@ -17,11 +17,16 @@ namespace BlobImageStore.ModelTests;
 /// <item>conditional writes with ETags: If-None-Match: * creates, If-Match changes or deletes.</item>
 /// </list>
 /// Every call first waits for its turn at the <see cref="Scheduler"/>, so a test decides the order of the storage calls
-/// of concurrent requests, and can stop a request between any two of them (a crash). <see cref="Calls"/> counts calls.
+/// of concurrent requests, and can stop a request between any two of them (a crash). <see cref="Calls"/> counts calls,
+/// <see cref="Listed"/> the entries listings returned (a listing's cost grows with them: one call per 5,000 on Azure).
+/// The session container's usage summary is <c>usage.json</c> beside the records and claims, as in the Blob adapter,
+/// so prefix listings of <c>sessions/</c> and <c>claims/</c> do not see it.
 /// </summary>
 public sealed class InMemoryStore(Scheduler? scheduler = null) :
-    IBlockStaging, ISessionRecords, IPathClaims, IFileWriter, IFileIndex, IFileRemoval, IFileCopy, ISessionStoreUsage
+    IBlockStaging, ISessionRecords, IPathClaims, IFileWriter, IFileIndex, IFileRemoval, IFileCopy, ISessionStoreUsage, ISessionUsageSummary
 {
+    public const string SummaryName = "usage.json";
+
     public const int MaxUncommitted = 100_000;
     public const int MaxCommitted = 50_000;
 
@@ -31,6 +36,12 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
     private int _etag;
 
     public int Calls { get; private set; }
+
+    /// <summary>Entries returned by listings (files, records, claims, the session container's blobs).</summary>
+    public int Listed { get; private set; }
+
+    /// <summary>Every name in the session container (records, claims, the summary), as a listing with no prefix sees them.</summary>
+    public IEnumerable<string> MetadataNames => _meta.Keys;
 
     /// <summary>
     /// False for files larger than memory: a staged block keeps only its size and a 64-bit XxHash3 of its bytes
@@ -139,8 +150,10 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
         new Listing<StoredFile>(async () =>
         {
             await StepAsync(cancellationToken);
-            return _blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal) && b.Value.Exists).OrderBy(b => b.Key, StringComparer.Ordinal)
+            var files = _blobs.Where(b => b.Key.StartsWith(prefix, StringComparison.Ordinal) && b.Value.Exists).OrderBy(b => b.Key, StringComparer.Ordinal)
                 .Select(b => new StoredFile(b.Key, b.Value.Content().Length, DateTimeOffset.UnixEpoch, b.Value.ETag)).ToList();
+            Listed += files.Count;
+            return files;
         });
 
     public async Task<bool> DeleteAsync(string name, CancellationToken cancellationToken)
@@ -172,9 +185,26 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
     public async Task<SessionStoreUsage> MeasureAsync(CancellationToken cancellationToken)
     {
         await StepAsync(cancellationToken);
+        Listed += _meta.Count; // one listing of the whole container, as the adapter makes
+        var records = _meta.Where(m => m.Key.StartsWith("sessions/", StringComparison.Ordinal)).ToList();
+        var claims = _meta.Where(m => m.Key.StartsWith(ClaimNames.Prefix, StringComparison.Ordinal)).ToList();
         var open = Records.Where(r => SessionMachine.IsOpen(r.State)).ToList();
-        return new SessionStoreUsage(_meta.Count, _meta.Sum(m => m.Value.Json.Length), open.Count, open.Sum(r => r.ReceivedBytes));
+        return new SessionStoreUsage(records.Count, claims.Count, records.Concat(claims).Sum(m => (long)Size(m.Value.Json)), open.Count, open.Sum(r => r.ReceivedBytes));
     }
+
+    // ---- ISessionUsageSummary ----
+
+    async Task<Versioned<SessionUsageSummary>?> ISessionUsageSummary.ReadAsync(CancellationToken cancellationToken) =>
+        await ReadAsync<SessionUsageSummary>(SummaryName, cancellationToken);
+
+    async Task<bool> ISessionUsageSummary.TryWriteAsync(SessionUsageSummary summary, string? version, CancellationToken cancellationToken) =>
+        await WriteAsync(SummaryName, summary, version, cancellationToken) is not null;
+
+    /// <summary>The summary as stored, without the scheduler; null when there is none.</summary>
+    public SessionUsageSummary? Summary => _meta.TryGetValue(SummaryName, out var s) ? JsonSerializer.Deserialize<SessionUsageSummary>(s.Json, Json) : null;
+
+    /// <summary>Removes the summary, without the scheduler (a store from before it existed).</summary>
+    public void RemoveSummary() => _meta.Remove(SummaryName);
 
     // ---- ISessionRecords ----
 
@@ -194,7 +224,11 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
         new Listing<SessionRecordEntry>(async () =>
         {
             await StepAsync(cancellationToken);
-            return Records.Select(r => new SessionRecordEntry(r.SessionId, r.State, null, r.ReceivedBytes)).ToList();
+            var entries = _meta.Where(m => m.Key.StartsWith("sessions/", StringComparison.Ordinal))
+                .Select(m => (Record: JsonSerializer.Deserialize<UploadSessionRecord>(m.Value.Json, Json)!, Bytes: Size(m.Value.Json)))
+                .Select(r => new SessionRecordEntry(r.Record.SessionId, r.Record.State, null, r.Record.ReceivedBytes, r.Bytes)).ToList();
+            Listed += entries.Count;
+            return entries;
         });
 
     // ---- IPathClaims ----
@@ -212,32 +246,40 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
         DeleteMetaAsync(ClaimNames.For(path), version, cancellationToken);
 
     public IAsyncEnumerable<Versioned<PathClaim>> ListAsync(StorePath? path, CancellationToken cancellationToken) =>
-        new Listing<Versioned<PathClaim>>(async () =>
+        new Listing<Versioned<PathClaim>>(async () => (await ClaimsAsync(path, cancellationToken)).Select(c => c.Claim).ToList());
+
+    public IAsyncEnumerable<ListedClaim> ListEveryAsync(CancellationToken cancellationToken) =>
+        new Listing<ListedClaim>(() => ClaimsAsync(null, cancellationToken));
+
+    private async Task<List<ListedClaim>> ClaimsAsync(StorePath? path, CancellationToken cancellationToken)
+    {
+        var found = new List<ListedClaim>();
+        if (path is not null && await ((IPathClaims)this).GetAsync(path, cancellationToken) is { } own)
         {
-            var found = new List<Versioned<PathClaim>>();
-            if (path is not null && await ((IPathClaims)this).GetAsync(path, cancellationToken) is { } own)
-            {
-                found.Add(own);
-            }
+            found.Add(new(own, _meta.TryGetValue(ClaimNames.For(path), out var stored) ? Size(stored.Json) : 0));
+        }
 
-            await StepAsync(cancellationToken);
-            var prefix = ClaimNames.Below(path);
-            foreach (var (name, value) in _meta.Where(m => m.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        await StepAsync(cancellationToken);
+        var prefix = ClaimNames.Below(path);
+        foreach (var (name, value) in _meta.Where(m => m.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+        {
+            Calls++; // one read per claim found, as the adapter does
+            Listed++;
+            var claim = JsonSerializer.Deserialize<PathClaim>(value.Json, Json)!;
+            if (path is null || (claim.Path != path.Value && ClaimNames.IsAtOrBelow(claim.Path, path)))
             {
-                Calls++; // one read per claim found, as the adapter does
-                var claim = JsonSerializer.Deserialize<PathClaim>(value.Json, Json)!;
-                if (path is null || (claim.Path != path.Value && ClaimNames.IsAtOrBelow(claim.Path, path)))
-                {
-                    found.Add(new(claim, value.ETag));
-                }
+                found.Add(new(new(claim, value.ETag), Size(value.Json)));
             }
+        }
 
-            return found;
-        });
+        return found;
+    }
 
     // ---- internals ----
 
     private static string SessionName(Guid id) => $"sessions/{id:D}.json";
+
+    private static int Size(string json) => System.Text.Encoding.UTF8.GetByteCount(json);
 
     private Blob BlobAt(string path) => _blobs.TryGetValue(path, out var b) ? b : _blobs[path] = new Blob(this);
 

@@ -145,7 +145,7 @@ public sealed class World
             var retry = ConflictRetry.Immediate;
             Sessions = new UploadSessions(store, store, store, new ChunkStreamer(store, BlockBufferPool.Unbounded()), Machine, retry, clock, NullLogger<UploadSessions>.Instance);
             Writes = new PathWrites(Sessions, store, retry, clock);
-            Cleanup = new SessionCleanup(store, store, Sessions, Machine, clock, NullLogger<SessionCleanup>.Instance);
+            Cleanup = new SessionCleanup(store, store, store, Sessions, Machine, clock, NullLogger<SessionCleanup>.Instance);
             var options = Microsoft.Extensions.Options.Options.Create(new ImageStoreOptions { BlockSize = 64 * 1024 });
             Uploads = new FileUploads(store, store, BlockBufferPool.Unbounded(), options, NullLogger<FileUploads>.Instance);
             Copies = new ContentCopies(store, store, Writes, NullLogger<ContentCopies>.Instance);

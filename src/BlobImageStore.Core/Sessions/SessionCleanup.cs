@@ -6,7 +6,9 @@ using Microsoft.Extensions.Logging;
 namespace BlobImageStore.Sessions;
 
 /// <summary>What one cleanup run did.</summary>
-public sealed record CleanupReport(int Scanned, int Expired, int TombstonesRemoved, int ClaimsReleased, int Failures, TimeSpan Elapsed, int CommitsFinished = 0);
+/// <summary>What one cleanup run did; <paramref name="Usage"/>: the session container as its walk left it (written as
+/// Info's usage summary), null when the summary could not be written.</summary>
+public sealed record CleanupReport(int Scanned, int Expired, int TombstonesRemoved, int ClaimsReleased, int Failures, TimeSpan Elapsed, int CommitsFinished = 0, SessionStoreUsage? Usage = null);
 
 /// <summary>
 /// The session cleanup, run by both hosts (the Functions timer, the self-host's background service). It only ever makes
@@ -19,11 +21,15 @@ public sealed record CleanupReport(int Scanned, int Expired, int TombstonesRemov
 /// <item>a tombstone past <c>ImageStore:TombstoneRetention</c> is deleted (If-Match);</item>
 /// <item>a stale claim (its session ended, or a write's lease ran out) is deleted (If-Match).</item>
 /// </list>
-/// Records are listed with their due time in the blob's metadata, so only due ones are read.
+/// Records are listed with their due time in the blob's metadata, so only due ones are read. The same walk measures the
+/// session container as the run leaves it (records and claims with their sizes, open sessions with their received bytes)
+/// and writes that as Info's usage summary (<see cref="ISessionUsageSummary"/>, If-Match the summary read at the start:
+/// a fresher one written meanwhile, by Info or another run, stays).
 /// </summary>
 public sealed partial class SessionCleanup(
     ISessionRecords records,
     IPathClaims claims,
+    ISessionUsageSummary usageSummary,
     UploadSessions sessions,
     SessionMachine machine,
     TimeProvider clock,
@@ -33,13 +39,18 @@ public sealed partial class SessionCleanup(
     {
         var started = Stopwatch.GetTimestamp();
         int scanned = 0, expired = 0, removed = 0, released = 0, finished = 0, failures = 0;
+        var measuredAt = clock.GetUtcNow();
+        var summary = await ReadSummaryAsync(cancellationToken);
+        long recordCount = 0, claimCount = 0, bytes = 0, open = 0, openBytes = 0;
 
         await foreach (var entry in records.ListAsync(cancellationToken))
         {
             scanned++;
             if (entry.DueAt is { } due && clock.GetUtcNow() < due)
             {
-                continue; // Listed with its due time: nothing to do yet, no need to read it.
+                // Listed with its due time: nothing to do yet, no need to read it.
+                CountRecord(entry, stillOpen: true);
+                continue;
             }
 
             try
@@ -48,12 +59,17 @@ public sealed partial class SessionCleanup(
                 {
                     case CleanupAction.Expire:
                         expired++;
+                        CountRecord(entry, stillOpen: false);
                         break;
                     case CleanupAction.RemoveTombstone:
                         removed++;
                         break;
                     case CleanupAction.FinishCommit:
                         finished++;
+                        CountRecord(entry, stillOpen: false);
+                        break;
+                    default:
+                        CountRecord(entry, stillOpen: true);
                         break;
                 }
             }
@@ -61,11 +77,14 @@ public sealed partial class SessionCleanup(
             {
                 failures++;
                 LogSessionFailed(logger, entry.SessionId, e);
+                CountRecord(entry, stillOpen: true);
             }
         }
 
-        await foreach (var claim in claims.ListAsync(null, cancellationToken))
+        await foreach (var (claim, claimBytes) in claims.ListEveryAsync(cancellationToken))
         {
+            claimCount++;
+            bytes += claimBytes;
             try
             {
                 var holder = claim.Value.Kind == ClaimKind.Session ? await records.GetAsync(claim.Value.Holder, cancellationToken) : null;
@@ -73,6 +92,8 @@ public sealed partial class SessionCleanup(
                     && await claims.TryDeleteAsync(StorePath.Parse(claim.Value.Path), claim.Version, cancellationToken))
                 {
                     released++;
+                    claimCount--;
+                    bytes -= claimBytes;
                     LogClaimReleased(logger, claim.Value.Path, claim.Value.Kind, claim.Value.Holder);
                 }
             }
@@ -83,9 +104,58 @@ public sealed partial class SessionCleanup(
             }
         }
 
-        var report = new CleanupReport(scanned, expired, removed, released, failures, Stopwatch.GetElapsedTime(started), finished);
+        var usage = new SessionStoreUsage(recordCount, claimCount, bytes, open, openBytes);
+        var written = await WriteSummaryAsync(new SessionUsageSummary(usage, measuredAt), summary, cancellationToken);
+        var report = new CleanupReport(scanned, expired, removed, released, failures, Stopwatch.GetElapsedTime(started), finished, written ? usage : null);
         LogRun(logger, report.Scanned, report.Expired, report.TombstonesRemoved, report.ClaimsReleased, report.CommitsFinished, report.Failures, report.Elapsed.TotalMilliseconds);
         return report;
+
+        // A record counts as the run leaves it: a removed tombstone not at all, a session this run expired or committed
+        // no longer as open. (A record whose cleaning failed counts as listed.)
+        void CountRecord(SessionRecordEntry entry, bool stillOpen)
+        {
+            recordCount++;
+            bytes += entry.Bytes;
+            if (stillOpen && entry.State is { } state && SessionMachine.IsOpen(state) && entry.ReceivedBytes is { } received)
+            {
+                open++;
+                openBytes += received;
+            }
+        }
+    }
+
+    /// <summary>The summary as the run starts (its version guards the write at the end); absent when it cannot be read.</summary>
+    private async Task<Versioned<SessionUsageSummary>?> ReadSummaryAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await usageSummary.ReadAsync(cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogSummaryFailed(logger, e);
+            return null;
+        }
+    }
+
+    /// <summary>Writes the run's measurement unless a newer summary was written meanwhile (then that one stays).</summary>
+    private async Task<bool> WriteSummaryAsync(SessionUsageSummary measured, Versioned<SessionUsageSummary>? read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await usageSummary.TryWriteAsync(measured, read?.Version, cancellationToken))
+            {
+                return true;
+            }
+
+            LogSummaryKept(logger);
+            return false;
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogSummaryFailed(logger, e);
+            return false;
+        }
     }
 
     /// <summary>Makes the one transition due for this record, if any; returns what this run did (None when another got there first).</summary>
@@ -134,6 +204,12 @@ public sealed partial class SessionCleanup(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stale {Kind} claim on {StorePath} by {Holder} released")]
     private static partial void LogClaimReleased(ILogger logger, string storePath, ClaimKind kind, Guid holder);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Session cleanup: the usage summary was written by another run or by Info meanwhile; it stays")]
+    private static partial void LogSummaryKept(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session cleanup could not read or write the usage summary of the session container; Info measures it until a run succeeds")]
+    private static partial void LogSummaryFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session cleanup could not clean session {SessionId}; the next run tries again")]
     private static partial void LogSessionFailed(ILogger logger, Guid sessionId, Exception exception);

@@ -58,12 +58,20 @@ public interface IFileCopy
     Task<bool> CopyAsync(string source, StorePath destination, CancellationToken cancellationToken);
 }
 
-/// <summary>Measures the session container (records and claims).</summary>
+/// <summary>Measures the session container (records and claims) by listing all of it: Info's fallback when there is no
+/// recent <see cref="ISessionUsageSummary"/>.</summary>
 public interface ISessionStoreUsage
 {
-    /// <summary>Files and bytes of the session container, and the open sessions with the bytes they have received.</summary>
+    /// <summary>Records, claims and their bytes, and the open sessions with the bytes they have received.</summary>
     Task<SessionStoreUsage> MeasureAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>What the session container holds: all its blobs, and the open sessions among the records (from their listing).</summary>
-public readonly record struct SessionStoreUsage(long Files, long Bytes, long OpenSessions, long OpenSessionBytes);
+/// <summary>
+/// What the session container holds: its session records and path claims (how many, and their bytes together), and the
+/// open sessions among the records with the bytes they had received (from each record's last write).
+/// </summary>
+public readonly record struct SessionStoreUsage(long Records, long Claims, long Bytes, long OpenSessions, long OpenSessionBytes)
+{
+    /// <summary>Records and claims: <c>UsedByMetadata.FileCount</c>.</summary>
+    public long Files() => Records + Claims;
+}

@@ -41,8 +41,8 @@ public interface ISessionRecords
     IAsyncEnumerable<SessionRecordEntry> ListAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A listed session record.</summary>
-public readonly record struct SessionRecordEntry(Guid SessionId, SessionState? State, DateTimeOffset? DueAt, long? ReceivedBytes);
+/// <summary>A listed session record; <paramref name="Bytes"/> is the size it takes in storage (for Info's usage summary).</summary>
+public readonly record struct SessionRecordEntry(Guid SessionId, SessionState? State, DateTimeOffset? DueAt, long? ReceivedBytes, long Bytes = 0);
 
 /// <summary>Path claims (<see cref="PathClaim"/>), stored by path (<see cref="ClaimNames"/>), with optimistic concurrency.</summary>
 public interface IPathClaims
@@ -60,4 +60,11 @@ public interface IPathClaims
 
     /// <summary>The claims on <paramref name="path"/> and below it (every claim when null): one read plus one prefix listing.</summary>
     IAsyncEnumerable<Versioned<PathClaim>> ListAsync(StorePath? path, CancellationToken cancellationToken);
+
+    /// <summary>Every claim with the size it takes in storage (the cleanup's walk, which also measures the session
+    /// container for Info): one prefix listing plus one read per claim, as <see cref="ListAsync"/> with no path.</summary>
+    IAsyncEnumerable<ListedClaim> ListEveryAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>A listed claim and its size in storage.</summary>
+public readonly record struct ListedClaim(Versioned<PathClaim> Claim, long Bytes);

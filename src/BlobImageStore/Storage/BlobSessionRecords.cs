@@ -69,7 +69,7 @@ public sealed class BlobSessionRecords(StoreContainers containers, SessionMachin
         DateTimeOffset? due = metadata.TryGetValue(DueMetadata, out var d)
             && DateTimeOffset.TryParseExact(d, "O", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time) ? time : null;
         long? size = metadata.TryGetValue(SizeMetadata, out var z) && long.TryParse(z, CultureInfo.InvariantCulture, out var bytes) ? bytes : null;
-        return new SessionRecordEntry(id, state, due, size);
+        return new SessionRecordEntry(id, state, due, size, item.Properties.ContentLength ?? 0);
     }
 
     public async Task<Versioned<PathClaim>?> GetAsync(StorePath path, CancellationToken cancellationToken) =>
@@ -92,13 +92,25 @@ public sealed class BlobSessionRecords(StoreContainers containers, SessionMachin
             yield return own;
         }
 
+        await foreach (var (claim, _) in ReadClaimsAsync(path, cancellationToken))
+        {
+            yield return claim;
+        }
+    }
+
+    public IAsyncEnumerable<ListedClaim> ListEveryAsync(CancellationToken cancellationToken) => ReadClaimsAsync(null, cancellationToken);
+
+    /// <summary>The claims strictly below <paramref name="path"/> (every claim when null), each with its blob's size.</summary>
+    private async IAsyncEnumerable<ListedClaim> ReadClaimsAsync(StorePath? path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await containers.EnsureCreatedAsync(cancellationToken);
         await foreach (var item in containers.Sessions.GetBlobsAsync(BlobTraits.None, BlobStates.None, ClaimNames.Below(path), cancellationToken))
         {
             // One small read per claim found: about one per open session under the path.
             if (await ReadAsync(containers.Sessions.GetBlobClient(item.Name), RecordJson.Default.PathClaim, cancellationToken) is { } claim
                 && (path is null || (claim.Value.Path != path.Value && ClaimNames.IsAtOrBelow(claim.Value.Path, path))))
             {
-                yield return claim;
+                yield return new ListedClaim(claim, item.Properties.ContentLength ?? 0);
             }
         }
     }
