@@ -47,7 +47,7 @@ public sealed class AzuriteStoreContractTests(ContractAzurite azurite, ITestOutp
         _containers = new StoreContainers(azurite.Service, options);
         var files = new BlobFileStore(_containers);
         var records = new BlobSessionRecords(_containers, new SessionMachine(new SessionRules(4096, 1_000_000, TimeSpan.FromMinutes(30), TimeSpan.FromDays(7))));
-        return Task.FromResult(new StoragePorts(new BlobBlockStaging(_containers), records, records, files, files, files, files));
+        return Task.FromResult(new StoragePorts(new BlobBlockStaging(_containers), records, records, files, files, files, files, new BlobSessionUsageSummary(_containers)));
     }
 
     protected override async Task<byte[]?> ReadAsync(StorePath path)

@@ -13,7 +13,7 @@ public sealed class InMemoryStoreContractTests(ITestOutputHelper output) : Stora
     private readonly InMemoryStore _store = new();
 
     protected override Task<StoragePorts> CreateAsync() =>
-        Task.FromResult(new StoragePorts(_store, _store, _store, _store, _store, _store, _store));
+        Task.FromResult(new StoragePorts(_store, _store, _store, _store, _store, _store, _store, _store));
 
     protected override Task<byte[]?> ReadAsync(StorePath path) => Task.FromResult(_store.Content(path.Value));
 }

@@ -14,7 +14,8 @@ public sealed record StoragePorts(
     IFileWriter Writer,
     IFileIndex Index,
     IFileRemoval Removal,
-    IFileCopy Copy);
+    IFileCopy Copy,
+    ISessionUsageSummary Summary);
 
 /// <summary>Rules of Azure Blob Storage that an implementation of the ports may not show (Azurite), each with its reason.</summary>
 public enum AzureRule
@@ -118,6 +119,43 @@ public abstract class StoragePortContract(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(SessionState.Open, la.State);
         Assert.Equal(7, la.ReceivedBytes);
         Assert.Equal(SessionState.Deleted, Assert.Single(listed, e => e.SessionId == b.SessionId).State);
+    }
+
+    // ---- the session container's usage summary: one item, conditional writes, invisible to the listings ----
+
+    [Fact]
+    public async Task The_usage_summary_is_absent_then_created_once_and_replaced_only_at_the_version_read()
+    {
+        Assert.Null(await Ports.Summary.ReadAsync(default));
+        var first = new SessionUsageSummary(new SessionStoreUsage(3, 2, 900, 1, 40), Now);
+
+        Assert.True(await Ports.Summary.TryWriteAsync(first, null, default));
+        Assert.False(await Ports.Summary.TryWriteAsync(first with { MeasuredAt = Now.AddMinutes(1) }, null, default));
+        var read = (await Ports.Summary.ReadAsync(default))!.Value;
+        Assert.Equal(first, read.Value);
+
+        var second = first with { Usage = first.Usage with { OpenSessions = 2 }, MeasuredAt = Now.AddMinutes(5) };
+        Assert.True(await Ports.Summary.TryWriteAsync(second, read.Version, default));
+        Assert.False(await Ports.Summary.TryWriteAsync(first, read.Version, default)); // a newer one was written meanwhile
+        Assert.Equal(second, (await Ports.Summary.ReadAsync(default))!.Value.Value);
+    }
+
+    [Fact]
+    public async Task The_usage_summary_is_never_listed_as_a_record_or_a_claim()
+    {
+        var record = Record(Guid.NewGuid()) with { State = SessionState.Open, ReceivedBytes = 7 };
+        await Ports.Records.TryCreateAsync(record, default);
+        var claim = Claim("usage.json"); // a file named like the summary has its own claim
+        await Ports.Claims.TryCreateAsync(claim, default);
+        Assert.True(await Ports.Summary.TryWriteAsync(new SessionUsageSummary(new SessionStoreUsage(1, 1, 100, 1, 7), Now), null, default));
+
+        Assert.Equal([record.SessionId], await Ports.Records.ListAsync(default).Select(e => e.SessionId).ToListAsync());
+        Assert.Equal(["usage.json"], await Ports.Claims.ListAsync(null, default).Select(c => c.Value.Path).ToListAsync());
+        var every = await Ports.Claims.ListEveryAsync(default).ToListAsync();
+        Assert.Equal("usage.json", Assert.Single(every).Claim.Value.Path);
+        Assert.True(every[0].Bytes > 0);
+        Assert.True((await Ports.Records.ListAsync(default).SingleAsync()).Bytes > 0);
+        Assert.Equal(claim, (await Ports.Claims.GetAsync(StorePath.Parse("usage.json"), default))!.Value.Value);
     }
 
     // ---- path claims: conditional writes, found by path and by prefix ----
