@@ -7,7 +7,8 @@ namespace BlobImageStore.Functions;
 /// <summary>
 /// The session cleanup on a timer: expired sessions become tombstones (their staged blocks discarded, their paths
 /// released), old tombstones and stale path claims go. The self-host runs the same <see cref="SessionCleanup"/> from a
-/// background service. Safe when runs overlap (several apps on one store, or a self-host beside this app).
+/// background service. Safe when runs overlap (several apps on one store, or a self-host beside this app). Each run also
+/// writes the session container's usage summary that Info reads (see <see cref="SessionCleanup"/>).
 /// </summary>
 public sealed partial class SessionCleanupFunction(SessionCleanup cleanup, ILogger<SessionCleanupFunction> logger)
 {

@@ -233,6 +233,39 @@ public sealed class SessionExpiryTests(HostsFixture hosts)
         Assert.Equal("Expired", await store.StateAsync(id));
     }
 
+    [Fact]
+    public async Task The_timer_function_writes_the_usage_summary_that_Info_reads()
+    {
+        await using var store = new ExpiryStore(hosts, "usage");
+        var (expiring, open, later) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
+        Assert.Equal(200, (await store.PutChunkAsync($"usage-{Guid.NewGuid():N}/a.bin", expiring, new byte[10], 0, 4)).Status);
+        store.Clock.Advance(PastExpiry);
+        Assert.Equal(200, (await store.PutChunkAsync($"usage-{Guid.NewGuid():N}/b.bin", open, new byte[10], 0, 6)).Status);
+
+        var before = store.Clock.GetUtcNow();
+        await store.App.CleanupFunction.RunAsync(new Microsoft.Azure.Functions.Worker.TimerInfo(), CancellationToken.None);
+
+        using var summary = JsonDocument.Parse((await store.Sessions.GetBlobClient(BlobSessionUsageSummary.BlobName).DownloadContentAsync()).Value.Content.ToString());
+        Assert.InRange(summary.RootElement.GetProperty("MeasuredAt").GetDateTimeOffset(), before, store.Clock.GetUtcNow()); // when the run started
+        var usage = summary.RootElement.GetProperty("Usage");
+        Assert.Equal((1, 7), (usage.GetProperty("OpenSessions").GetInt64(), usage.GetProperty("OpenSessionBytes").GetInt64()));
+        Assert.Equal((2, 1), (usage.GetProperty("Records").GetInt64(), usage.GetProperty("Claims").GetInt64())); // the expired one's claim went
+
+        // Info reads it: a session opened after the run is not counted until the next run (or until the summary is
+        // older than two cleanup intervals and Info measures again).
+        Assert.Equal(200, (await store.PutChunkAsync($"usage-{Guid.NewGuid():N}/c.bin", later, new byte[10], 0, 2)).Status);
+        var info = await store.App.SendAsync(HttpMethod.Get, "/ImageStore/$/Info?api-version=6.5");
+        Assert.Equal(200, info.Status);
+        var staging = JsonDocument.Parse(info.Body).RootElement.GetProperty("UsedByStaging");
+        Assert.Equal(("7", "1"), (staging.GetProperty("UsedSpace").GetString(), staging.GetProperty("FileCount").GetString()));
+
+        store.Clock.Advance(TimeSpan.FromMinutes(10) + TimeSpan.FromSeconds(1)); // 2 × the default 5-minute interval
+        staging = JsonDocument.Parse((await store.App.SendAsync(HttpMethod.Get, "/ImageStore/$/Info?api-version=6.5")).Body).RootElement.GetProperty("UsedByStaging");
+        // Measured again: the session opened after the run counts now (both records are still Open: only the cleanup
+        // turns an expired session's record into a tombstone, and Info counts records, as it always has).
+        Assert.Equal(("10", "2"), (staging.GetProperty("UsedSpace").GetString(), staging.GetProperty("FileCount").GetString()));
+    }
+
     private static readonly JsonSerializerOptions Json = new() { Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
 
     private static async Task WriteClaimAsync(ExpiryStore store, StorePath path, PathClaim claim) =>

@@ -9,7 +9,9 @@ namespace BlobImageStore.Http.Operations;
 /// Storage as <see cref="StoreUsage"/> describes: <c>DiskInfo</c> from Azure's account limit (ImageStore:AccountCapacity)
 /// minus what the store uses, <c>UsedByMetadata</c> = session records and claims, <c>UsedByStaging</c> = bytes received
 /// by open upload sessions, <c>UsedByRegister</c> = files under <c>Store</c> and <c>WindowsFabricStore</c>,
-/// <c>UsedByCopy</c> = all other files. It lists the whole store, so it costs one List Blobs call per 5,000 files.
+/// <c>UsedByCopy</c> = all other files. It lists the files live, so it costs one List Blobs call per 5,000 files;
+/// <c>UsedByMetadata</c> and <c>UsedByStaging</c> come from the session container's usage summary (one point read), so they
+/// are as of its last measurement, at most 2 × <c>ImageStore:CleanupInterval</c> old (see <see cref="StoreUsage"/>).
 /// </summary>
 public sealed class GetImageStoreInfo(StoreUsage usage) : IImageStoreOperation
 {
