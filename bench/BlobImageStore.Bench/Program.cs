@@ -23,7 +23,7 @@ root.SetAction(async (result, cancellationToken) =>
 {
     if (result.GetValue(sessions) is { } openSessions)
     {
-        return await new SessionsBenchmark(openSessions, Math.Max(5, result.GetValue(repetitions))).RunAsync(cancellationToken);
+        return await new SessionsBenchmark(openSessions, Math.Max(5, result.GetValue(repetitions)), result.GetValue(inMemory)).RunAsync(cancellationToken);
     }
 
     var isQuick = result.GetValue(quick);

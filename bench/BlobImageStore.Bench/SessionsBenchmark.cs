@@ -3,8 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text;
+using Azure.Storage.Blobs;
 using BlobImageStore.IntegrationTests.Infrastructure;
 using BlobImageStore.Server.Hosting;
+using BlobImageStore.Storage;
 
 namespace BlobImageStore.Bench;
 
@@ -19,8 +21,13 @@ namespace BlobImageStore.Bench;
 /// <para>The empty store is a second server with containers of its own on the same Azurite, timed alternately with the
 /// crowded one, operation by operation, so that other load on the machine weighs on both columns alike; the last column
 /// is the crowded server's own time before its sessions were opened (sequential, so more exposed to load changes).</para>
+/// <para>Info reads the session container's usage summary, which the cleanup writes (at the server's start, then every
+/// <c>ImageStore:CleanupInterval</c>) and Info itself writes when there is none or it is stale. So, once the sessions are
+/// open, the summary is removed from both stores and the first Info on each (which measures by listing the session
+/// container, and writes the summary) is timed and printed apart; the timed Infos then read a summary that counts every
+/// open session (checked before and after they are timed). Azurite keeps its data on disk unless <c>--in-memory</c>.</para>
 /// </summary>
-public sealed class SessionsBenchmark(int sessions, int repetitions)
+public sealed class SessionsBenchmark(int sessions, int repetitions, bool inMemory = false)
 {
     /// <summary>First chunks in flight while the sessions are opened (the server and Azurite share two cores).</summary>
     private const int OpenParallelism = 8;
@@ -41,8 +48,10 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
                 ToolsRoot = RepoPaths.Root,
                 Port = AzuriteProcess.FreePort(),
                 Location = Path.Combine(work.FullName, "azurite"),
-                InMemory = true,
+                InMemory = inMemory,
             }, reuseRunning: false, cancellationToken);
+            var blobs = new BlobServiceClient(azurite.ConnectionString);
+            var (crowdedSessions, emptySessions) = (blobs.GetBlobContainerClient("imagestore-sessions"), blobs.GetBlobContainerClient("empty-sessions"));
             // Two servers on the one Azurite: the crowded store (default containers) and an empty one (containers of its
             // own). Their operations are timed alternately, so the machine's load at any moment weighs on both alike.
             await using var server = await ServerProcess.StartAsync(azurite.ConnectionString);
@@ -62,7 +71,9 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
                 }
             }
 
-            Console.WriteLine($"Delete / Copy / Info with {sessions:N0} open upload sessions elsewhere; median of {repetitions}; Azurite in memory");
+            Console.WriteLine($"Delete / Copy / Info with {sessions:N0} open upload sessions elsewhere; median of {repetitions}; Azurite {(inMemory ? "in memory" : "on disk")}");
+            await WaitForSummaryAsync(crowdedSessions, expected: 0, cancellationToken); // the cleanup's run at start
+            await WaitForSummaryAsync(emptySessions, expected: 0, cancellationToken);
             Console.WriteLine($"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1L << 30)} GiB, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
             var before = await MeasureAsync([(http, "before")], cancellationToken);
 
@@ -78,8 +89,17 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
                 }
             });
             Console.WriteLine($"  {sessions:N0} sessions opened in {started.Elapsed.TotalSeconds:0.0} s ({OpenParallelism} in flight, {retries:N0} chunks sent again after 503/5xx/timeout)");
+
+            // Info with no usage summary (a fresh store, or the cleanup down for two intervals): it measures the session
+            // container by listing it, and writes the summary. Timed once per store, alternately.
+            await crowdedSessions.GetBlobClient(BlobSessionUsageSummary.BlobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            await emptySessions.GetBlobClient(BlobSessionUsageSummary.BlobName).DeleteIfExistsAsync(cancellationToken: cancellationToken);
+            var firstEmpty = await TimeAsync(() => emptyHttp.GetAsync("/ImageStore/$/Info?api-version=6.5", cancellationToken));
+            var firstCrowded = await TimeAsync(() => http.GetAsync("/ImageStore/$/Info?api-version=6.5", cancellationToken));
+            await WaitForSummaryAsync(crowdedSessions, expected: sessions, cancellationToken);
             Console.WriteLine($"  Info reports {await OpenSessionsAsync(http, cancellationToken)} open upload sessions on the crowded store, {await OpenSessionsAsync(emptyHttp, cancellationToken)} on the empty one");
             var both = await MeasureAsync([(emptyHttp, "empty"), (http, "crowded")], cancellationToken);
+            Console.WriteLine($"  after the timed runs, Info reports {await OpenSessionsAsync(http, cancellationToken)} open upload sessions on the crowded store (from its summary)");
             var (empty, crowded) = (both[0], both[1]);
 
             Console.WriteLine();
@@ -89,6 +109,8 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
             {
                 Console.WriteLine($"| {name} | {ms:0.0} | {crowded[name]:0.0} | {crowded[name] / ms:0.00} | {before[0][name]:0.0} |");
             }
+
+            Console.WriteLine($"| Info, first after the sessions, no summary: measures and writes it (once) | {firstEmpty:0.0} | {firstCrowded:0.0} | {firstCrowded / firstEmpty:0.00} | |");
 
             return 0;
         }
@@ -150,6 +172,35 @@ public sealed class SessionsBenchmark(int sessions, int repetitions)
             var ceiling = Math.Min(5000, 100 * (1 << Math.Min(attempt, 6)));
             await Task.Delay(pause ?? TimeSpan.FromMilliseconds(Random.Shared.Next(ceiling)), cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// Waits (no fixed sleep; a generous deadline) until the store's usage summary exists and counts
+    /// <paramref name="expected"/> open sessions: written by the cleanup's run at start, or by the first Info.
+    /// </summary>
+    private static async Task WaitForSummaryAsync(BlobContainerClient sessionContainer, long expected, CancellationToken cancellationToken)
+    {
+        var blob = sessionContainer.GetBlobClient(BlobSessionUsageSummary.BlobName);
+        var deadline = Stopwatch.StartNew();
+        var seen = "none";
+        while (deadline.Elapsed < TimeSpan.FromMinutes(10))
+        {
+            if ((await blob.ExistsAsync(cancellationToken)).Value)
+            {
+                using var summary = System.Text.Json.JsonDocument.Parse((await blob.DownloadContentAsync(cancellationToken)).Value.Content.ToString());
+                var open = summary.RootElement.GetProperty("Usage").GetProperty("OpenSessions").GetInt64();
+                if (open == expected)
+                {
+                    return;
+                }
+
+                seen = $"{open} open sessions";
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+
+        throw new TimeoutException($"{sessionContainer.Name}: no usage summary with {expected:N0} open sessions after 10 minutes (last seen: {seen})");
     }
 
     private static async Task<string> OpenSessionsAsync(HttpClient http, CancellationToken cancellationToken)
