@@ -5,7 +5,6 @@ using Microsoft.Extensions.Logging;
 
 namespace BlobImageStore.Sessions;
 
-/// <summary>What one cleanup run did.</summary>
 /// <summary>What one cleanup run did; <paramref name="Usage"/>: the session container as its walk left it (written as
 /// Info's usage summary; a record this run rewrote counts at its listed size), null when the summary was not written.</summary>
 public sealed record CleanupReport(int Scanned, int Expired, int TombstonesRemoved, int ClaimsReleased, int Failures, TimeSpan Elapsed, int CommitsFinished = 0, SessionStoreUsage? Usage = null);
