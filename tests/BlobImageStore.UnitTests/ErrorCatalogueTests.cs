@@ -149,6 +149,21 @@ public partial class ErrorCatalogueTests
         Assert.Equal(HttpStatusCode.InternalServerError, ErrorCatalogue.Unexpected(new InvalidOperationException(), "t1").Status);
     }
 
+    [Fact]
+    public void A_rate_limited_request_is_503_naming_the_limit_it_hit()
+    {
+        var limits = new ImageStoreLimitsOptions { MaxConcurrentRequests = 8, MaxConcurrentUploadsPerCaller = 2, UploadQueueLimitPerCaller = 3, RetryAfterSeconds = 5 };
+
+        var server = ErrorCatalogue.RateLimited(limits, callerUploads: false);
+        var caller = ErrorCatalogue.RateLimited(limits, callerUploads: true);
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy), (server.Status, server.Code));
+        Assert.Equal("The server is serving its limit of 8 requests (ImageStore:Limits:MaxConcurrentRequests). Retry after 5 s.", server.Message);
+        Assert.Equal(
+            "This caller already has 2 uploads running and 3 waiting (ImageStore:Limits:MaxConcurrentUploadsPerCaller, UploadQueueLimitPerCaller). Retry after 5 s, or upload fewer chunks in parallel.",
+            caller.Message);
+    }
+
     private static readonly string Root = FindRoot();
 
     public static TheoryData<string> Codes()

@@ -10,9 +10,11 @@ using Microsoft.AspNetCore.Http;
 namespace BlobImageStore.Http;
 
 /// <summary>
-/// The one place where the protocol's outcomes (<see cref="Outcome"/>) and the refusals of request parsing
-/// (<see cref="StorePathError"/>, <see cref="ContentRangeError"/>, and the HTTP layer's own) become answers: the status of
-/// note S16, the <see cref="FabricErrorCodes"/> code, and a message that says what happened and what to do next.
+/// The one place where every refusal becomes an answer: the protocol's and the content operations' outcomes
+/// (<see cref="Outcome"/>: <c>Sessions/Outcomes.cs</c>, <c>Content/ContentOutcomes.cs</c>), the refusals of request parsing
+/// (<see cref="StorePathError"/>, <see cref="ContentRangeError"/>, and the HTTP layer's own), the endpoint's, and those of
+/// authentication, authorization and the rate limits. Each gets the status of note S16, the <see cref="FabricErrorCodes"/>
+/// code, and a message that says what happened and what to do next; no message is written anywhere else.
 /// </summary>
 public static class ErrorCatalogue
 {
@@ -221,6 +223,13 @@ public static class ErrorCatalogue
     /// <summary>A failure nothing else answers (500), naming the request for the operator's logs.</summary>
     public static FabricErrorResult Unexpected(Exception? e, string traceIdentifier) => new(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail,
         $"The server failed unexpectedly ({e?.GetType().Name}); retry the request. If it keeps failing, report request {traceIdentifier} to the operator.");
+
+    /// <summary>A request the rate limits turned away (503 with <c>Retry-After</c>): <paramref name="callerUploads"/> when it was
+    /// an upload over the caller's own limit, else the server's.</summary>
+    public static FabricErrorResult RateLimited(ImageStoreLimitsOptions limits, bool callerUploads) => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+        callerUploads
+            ? $"This caller already has {limits.MaxConcurrentUploadsPerCaller} uploads running and {limits.UploadQueueLimitPerCaller} waiting (ImageStore:Limits:MaxConcurrentUploadsPerCaller, UploadQueueLimitPerCaller). Retry after {limits.RetryAfterSeconds} s, or upload fewer chunks in parallel."
+            : $"The server is serving its limit of {limits.MaxConcurrentRequests} requests (ImageStore:Limits:MaxConcurrentRequests). Retry after {limits.RetryAfterSeconds} s.");
 
     // ---- authentication and authorization (Security/CallerAuthentication.cs, Security/ImageStoreAccess.cs) ----
 
