@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Specialized;
 using BlobImageStore.IntegrationTests.Infrastructure;
 using BlobImageStore.Server.Hosting;
 
@@ -13,9 +14,18 @@ public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, in
     /// <summary>Slow connections in the memory-per-connection run (0 skips it).</summary>
     public int SlowConnections { get; init; } = 200;
 
+    /// <summary>Size of the end-to-end upload of one large file (0 skips it).</summary>
+    public int BigFileGiB { get; init; }
+
     /// <summary>When set, the throughput server runs with perf JIT maps and stops gracefully; see <c>bench/profile.sh</c>.</summary>
     public string? TraceFolder { get; init; }
 }
+
+/// <summary>The latency run: chunks and committed blocks of its session, and the seconds it took.</summary>
+public sealed record Latency(int Chunks, int Blocks, double StageSeconds, double Query, double Commit);
+
+/// <summary>The end-to-end run of one large file.</summary>
+public sealed record BigFile(int GiB, double MBps, double CpuPerGiB, long PeakRss);
 
 public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
 
@@ -46,7 +56,7 @@ public sealed class Benchmark(BenchSettings settings)
             Console.WriteLine($"file {settings.SizeMiB} MiB, {settings.Parallel} in flight, Azurite {(settings.InMemory ? "in memory" : "on disk")}, {settings.Repetitions} repetition(s)");
             var rows = new List<Row>();
             Row limit;
-            (double Query, double Commit) latency;
+            Latency? latency = null;
             await using (var server = await ServerProcess.StartAsync(azurite.ConnectionString, TraceSettings()))
             {
                 using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
@@ -68,7 +78,6 @@ public sealed class Benchmark(BenchSettings settings)
                 }, container, sha, cancellationToken);
                 rows.Add(withMd5 with { Ratio = withMd5.MBps / limit.MBps });
                 await WarmUpAsync(http, container, work.FullName, cancellationToken);
-                latency = settings.LatencyChunks > 0 ? await LatencyAsync(http, cancellationToken) : (0, 0);
                 foreach (var chunk in settings.ChunkMiB)
                 {
                     var row = await MeasureAsync($"HTTP API, {chunk} MiB chunks", server.Pid, async name =>
@@ -86,7 +95,7 @@ public sealed class Benchmark(BenchSettings settings)
                     await stop.WaitForExitAsync(cancellationToken);
                     await Process.GetProcessById(server.Pid).WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
                     Console.WriteLine($"  trace of the server written to {settings.TraceFolder}");
-                    Print(rows, [], (0, 0), null);
+                    Print(rows, [], null, null, null);
                     return 0;
                 }
             }
@@ -102,16 +111,22 @@ public sealed class Benchmark(BenchSettings settings)
                 }
             }
 
+            if (settings.LatencyChunks > 0)
+            {
+                latency = await LatencyAsync(azurite.ConnectionString, cancellationToken);
+            }
+
             var memory = new List<(int ChunkMiB, long PeakRss)>();
             foreach (var chunk in settings.MemoryChunkMiB)
             {
                 memory.Add((chunk, await PeakRssAsync(azurite, container, work.FullName, chunk, cancellationToken)));
             }
 
+            var big = settings.BigFileGiB > 0 ? await BigFileAsync(azurite, container, work.FullName, cancellationToken) : null;
             var slow = settings.SlowConnections > 0
                 ? await BlobImageStore.Bench.SlowConnections.MeasureAsync(azurite.ConnectionString, settings.SlowConnections, 4, 1024, cancellationToken)
                 : null;
-            Print(rows, memory, latency, slow);
+            Print(rows, memory, latency, big, slow);
             return 0;
         }
         finally
@@ -182,37 +197,65 @@ public sealed class Benchmark(BenchSettings settings)
         return row;
     }
 
-    /// <summary>A session of many 1 KiB chunks: how long GetUploadSession and CommitUploadSession take at that scale.</summary>
-    private async Task<(double Query, double Commit)> LatencyAsync(HttpClient http, CancellationToken cancellationToken)
+    /// <summary>The block size of the latency run's server: <c>ImageStore:BlockSize</c>'s minimum.</summary>
+    public const int LatencyBlockSize = 64 * 1024;
+
+    /// <summary>
+    /// The session with the longest block list the protocol allows: on a server with 64 KiB blocks, every chunk but the
+    /// last is two blocks (64 KiB + 2 bytes), the last one block, and the file is as large as 64 KiB blocks allow
+    /// (24,999 blocks' worth of bytes, so the session keeps its 64 KiB blocks): 24,999 chunks stage 49,997 blocks,
+    /// Azure's 50,000 committed blocks less three (<c>docs/benchmarks.md</c> says why exactly 50,000 cannot be reached).
+    /// How long GetUploadSession (which reads the block list) and CommitUploadSession (one Put Block List) take then.
+    /// </summary>
+    private async Task<Latency> LatencyAsync(string storage, CancellationToken cancellationToken)
     {
-        const int chunk = 1024;
-        var count = settings.LatencyChunks;
+        const int block = LatencyBlockSize;
+        const long maxFile = (long)block * Sessions.ChunkLayout.MaxBlocksForData;
+        var count = Math.Min(settings.LatencyChunks, Sessions.ChunkLayout.MaxBlocksForData);
+        var size = Math.Min((count - 1L) * (block + 2) + block, maxFile);
+        var lengths = Enumerable.Range(0, count).Select(i => i < count - 1 ? block + 2L : size - (count - 1L) * (block + 2)).ToArray();
+        var blocks = lengths.Sum(l => (l + block - 1) / block);
+        await using var server = await ServerProcess.StartAsync(storage, new Dictionary<string, string>
+        {
+            ["ImageStore__BlockSize"] = block.ToString(CultureInfo.InvariantCulture),
+        });
+        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
         var session = Guid.NewGuid();
         var path = $"bench/latency-{session:N}.bin";
-        var size = (long)count * chunk;
-        var body = new byte[chunk];
+        var body = new byte[block + 2];
+        new Random(11).NextBytes(body);
         var watch = Stopwatch.StartNew();
+        var staged = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = settings.Parallel, CancellationToken = cancellationToken }, async (i, ct) =>
         {
+            var first = i * (block + 2L);
+            var length = (int)lengths[i];
+
             // A loaded machine may answer 503 (busy) now and then: the chunk is sent again, as the client would.
             for (var attempt = 1; ; attempt++)
             {
                 using var request = new HttpRequestMessage(HttpMethod.Put, $"/ImageStore/{path}/$/UploadChunk?api-version=6.0&session-id={session}")
                 {
-                    Content = new ByteArrayContent(body),
+                    Content = new ByteArrayContent(body, 0, length),
                 };
-                request.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue((long)i * chunk, (i + 1L) * chunk - 1, size);
+                request.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(first, first + length - 1, size);
                 using var response = await http.SendAsync(request, ct);
                 if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 10)
                 {
                     response.EnsureSuccessStatusCode();
-                    return;
+                    break;
                 }
 
                 await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
             }
+
+            if (Interlocked.Increment(ref staged) % 2500 == 0)
+            {
+                Console.WriteLine($"    {staged:N0} chunks staged ({watch.Elapsed.TotalSeconds:0} s)");
+            }
         });
-        Console.WriteLine($"  {count:N0} chunks of 1 KiB staged in {watch.Elapsed.TotalSeconds:0.0} s");
+        var stageSeconds = watch.Elapsed.TotalSeconds;
+        Console.WriteLine($"  {count:N0} chunks ({blocks:N0} blocks of up to 64 KiB) staged in {stageSeconds:0.0} s");
 
         var queries = new List<double>();
         for (var i = 0; i < 5; i++)
@@ -231,9 +274,54 @@ public sealed class Benchmark(BenchSettings settings)
         }
 
         var commitSeconds = watch.Elapsed.TotalSeconds;
+        var committed = await new BlobServiceClient(storage).GetBlobContainerClient("imagestore").GetBlockBlobClient(path)
+            .GetBlockListAsync(Azure.Storage.Blobs.Models.BlockListTypes.Committed, cancellationToken: cancellationToken);
+        var committedBlocks = committed.Value.CommittedBlocks.Count();
         queries.Sort();
-        Console.WriteLine($"  GetUploadSession {queries[2]:0.000} s, CommitUploadSession {commitSeconds:0.000} s");
-        return (queries[2], commitSeconds);
+        Console.WriteLine($"  GetUploadSession {queries[2]:0.000} s, CommitUploadSession {commitSeconds:0.000} s ({committedBlocks:N0} blocks committed)");
+        await new BlobServiceClient(storage).GetBlobContainerClient("imagestore").GetBlobClient(path).DeleteAsync(cancellationToken: cancellationToken);
+        return new Latency(count, committedBlocks, stageSeconds, queries[2], commitSeconds);
+    }
+
+    /// <summary>
+    /// One file of <see cref="BenchSettings.BigFileGiB"/> GiB end to end on a fresh server: generated on disk, uploaded
+    /// through the client at its default settings (automatic chunk size, its default parallelism), committed, and read
+    /// back from the blob to check its SHA-256.
+    /// </summary>
+    private async Task<BigFile> BigFileAsync(AzuriteProcess azurite, BlobContainerClient container, string work, CancellationToken cancellationToken)
+    {
+        var bytes = (long)settings.BigFileGiB * 1024 * MiB;
+        var file = Path.Combine(work, "big.bin");
+        var free = new DriveInfo(Path.GetPathRoot(Path.GetFullPath(work))!).AvailableFreeSpace;
+        if (free < 3 * bytes)
+        {
+            throw new InvalidOperationException($"The {settings.BigFileGiB} GiB run needs {3 * bytes / (1024.0 * MiB):0} GiB free beside {work} (the file and Azurite's copy, with room); {free / (1024.0 * MiB):0} GiB are free. Pass a smaller --big-file-gib.");
+        }
+
+        var sha = await GenerateAsync(file, bytes, cancellationToken);
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(azurite.ConnectionString);
+            using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
+            var name = $"bench/big-{Guid.NewGuid():N}.bin";
+            var client = new BlobImageStore.Client.ImageStoreClient(http, Microsoft.Extensions.Options.Options.Create(new BlobImageStore.Client.ImageStoreClientOptions { Endpoint = http.BaseAddress! }));
+            var uploader = new BlobImageStore.Client.Uploads.ResumableUploader(client, new BlobImageStore.Client.Uploads.FileResumeJournal(Path.Combine(work, "journal")));
+            var cpuBefore = ProcessStats.CpuSeconds(server.Pid);
+            var watch = Stopwatch.StartNew();
+            await uploader.UploadAsync(file, name, new BlobImageStore.Client.Uploads.FileUploadOptions(), progress: null, cancellationToken);
+            var seconds = watch.Elapsed.TotalSeconds;
+            var cpu = ProcessStats.CpuSeconds(server.Pid) - cpuBefore;
+            var peak = ProcessStats.PeakRss(server.Pid);
+            await VerifyAsync(container.GetBlobClient(name), sha, cancellationToken);
+            var result = new BigFile(settings.BigFileGiB, bytes / 1e6 / seconds, cpu / settings.BigFileGiB, peak);
+            Console.WriteLine($"  {settings.BigFileGiB} GiB file through the client (default settings): {result.MBps:0.0} MB/s, server CPU {result.CpuPerGiB:0.0} s/GiB, server peak RSS {peak / (double)MiB:0} MiB, SHA-256 of the blob checked");
+            await container.GetBlobClient(name).DeleteAsync(cancellationToken: cancellationToken);
+            return result;
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>A fresh server, then 8 chunks of the given size in flight at once: its peak RSS.</summary>
@@ -256,7 +344,7 @@ public sealed class Benchmark(BenchSettings settings)
         return peak;
     }
 
-    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, (double Query, double Commit) latency, SlowConnections.Result? slow)
+    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, Latency? latency, BigFile? big, SlowConnections.Result? slow)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"| upload ({settings.SizeMiB} MiB, {settings.Parallel} in flight) | MB/s (median of {settings.Repetitions}) | ratio to limit | server peak RSS | CPU s/GiB (server; SDK rows: the uploading process) |");
@@ -274,11 +362,22 @@ public sealed class Benchmark(BenchSettings settings)
             text.AppendLine(CultureInfo.InvariantCulture, $"| 8 x {chunk} MiB | {peak / (double)MiB:0} MiB |");
         }
 
-        text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"| session with {settings.LatencyChunks:N0} staged chunks | seconds |");
-        text.AppendLine("|---|---:|");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| GetUploadSession (median of 5) | {latency.Query:0.000} |");
-        text.AppendLine(CultureInfo.InvariantCulture, $"| CommitUploadSession | {latency.Commit:0.000} |");
+        if (latency is not null)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"| session with {latency.Chunks:N0} chunks, {latency.Blocks:N0} blocks (staged in {latency.StageSeconds:0} s) | seconds |");
+            text.AppendLine("|---|---:|");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| GetUploadSession (median of 5) | {latency.Query:0.000} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| CommitUploadSession | {latency.Commit:0.000} |");
+        }
+
+        if (big is not null)
+        {
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {big.GiB} GiB file through the client, default settings | MB/s | server CPU s/GiB | server peak RSS |");
+            text.AppendLine("|---|---:|---:|---:|");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| upload and commit, SHA-256 of the blob checked | {big.MBps:0.0} | {big.CpuPerGiB:0.0} | {big.PeakRss / (double)MiB:0} MiB |");
+        }
 
         if (slow is not null)
         {

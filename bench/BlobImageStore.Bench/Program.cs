@@ -6,7 +6,8 @@ var parallel = new Option<int>("--parallel") { Description = "Requests (or SDK b
 var chunks = new Option<int[]>("--chunk-mib") { Description = "Chunk sizes for the HTTP API runs, in MiB", DefaultValueFactory = _ => [4, 16, 64], AllowMultipleArgumentsPerToken = true };
 var tusChunks = new Option<int[]>("--tus-chunk-mib") { Description = "Chunk sizes for the tus peer, in MiB", DefaultValueFactory = _ => [8, 32], AllowMultipleArgumentsPerToken = true };
 var memoryChunks = new Option<int[]>("--memory-chunk-mib") { Description = "Chunk sizes for the memory-flatness runs (8 in flight each)", DefaultValueFactory = _ => [8, 64, 100], AllowMultipleArgumentsPerToken = true };
-var latencyChunks = new Option<int>("--latency-chunks") { Description = "Staged chunks in the GetUploadSession/Commit latency run (the chunk rule allows at most 25,000 per session; 0 skips it)", DefaultValueFactory = _ => 25_000 };
+var latencyChunks = new Option<int>("--latency-chunks") { Description = "Chunks in the GetUploadSession/Commit latency run, two 64 KiB blocks each but the last (at most 24,999: 49,997 blocks, the longest block list the chunk rule allows; 0 skips it)", DefaultValueFactory = _ => 24_999 };
+var bigFile = new Option<int>("--big-file-gib") { Description = "Size in GiB of one file uploaded end to end through the client at its default settings, on disk (0 skips it)", DefaultValueFactory = _ => 4 };
 var slowConnections = new Option<int>("--slow-connections") { Description = "Connections in the memory-per-connection run, each holding 1 MiB of a 4 MiB chunk (0 skips it)", DefaultValueFactory = _ => 200 };
 var repetitions = new Option<int>("--repetitions") { Description = "Repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 3 };
 var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with in-memory persistence instead of disk" };
@@ -17,7 +18,7 @@ var sessions = new Option<int?>("--sessions") { Description = "Instead: time Del
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions, trace, slowConnections,
+    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, repetitions, inMemory, quick, markdown, sessions, trace, slowConnections, bigFile,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
@@ -40,6 +41,7 @@ root.SetAction(async (result, cancellationToken) =>
     {
         TraceFolder = result.GetValue(trace),
         SlowConnections = isQuick ? 20 : result.GetValue(slowConnections),
+        BigFileGiB = isQuick ? 0 : result.GetValue(bigFile),
     };
     return await new Benchmark(settings).RunAsync(cancellationToken);
 });

@@ -11,6 +11,7 @@ var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = ar
 builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
 builder.UseGatewayAddressByDefault();                 // http://127.0.0.1:19080 unless --urls says otherwise
 builder.UseImageStoreKestrelSecurity();               // client certificates reach ImageStore:Security; connection limit
+builder.UseImageStoreKestrelMemory();                 // 64 KiB read ahead per connection (Hosting/KestrelMemory.cs)
 if (!builder.EnsureFree())                            // a busy port: one line naming --urls, exit code 1
 {
     return 1;

@@ -28,6 +28,50 @@ public sealed class BlockBufferPoolTests
     }
 
     [Fact]
+    public async Task A_waiting_request_is_handed_the_buffer_given_back_not_a_new_one()
+    {
+        using var pool = new BlockBufferPool(8 * MiB);
+        var first = await pool.RentAsync(4 * MiB, CancellationToken.None);
+        var second = await pool.RentAsync(4 * MiB, CancellationToken.None);
+        var third = pool.RentAsync(4 * MiB, CancellationToken.None).AsTask();
+
+        pool.Return(first);
+
+        var granted = await third.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(first, granted);
+        Assert.Equal(0, pool.Kept);
+        pool.Return(second);
+        pool.Return(granted);
+    }
+
+    [Fact]
+    public void With_one_buffer_size_the_pool_never_allocates_more_buffers_than_the_budget_holds()
+    {
+        // Many requests of one block size through a budget of a few blocks: every buffer handed out is one of at most
+        // budget / size arrays, however the requests interleave (a buffer given back while others wait goes to the first
+        // waiter, not to the garbage collector).
+        Gen.Select(Gen.Int[1, 4], Gen.Int[2, 60]).Sample((blocks, requests) =>
+        {
+            using var pool = new BlockBufferPool(blocks * MiB);
+            var seen = new HashSet<byte[]>(ReferenceEqualityComparer.Instance);
+            var tasks = Enumerable.Range(0, requests).Select(_ => Task.Run(async () =>
+            {
+                var buffer = await pool.RentAsync(MiB, CancellationToken.None);
+                lock (seen)
+                {
+                    seen.Add(buffer);
+                }
+
+                await Task.Yield();
+                pool.Return(buffer);
+            })).ToArray();
+
+            Assert.True(Task.WaitAll(tasks, TimeSpan.FromSeconds(60)), "a request waited forever");
+            Assert.True(seen.Count <= blocks, $"{seen.Count} distinct 1 MiB buffers under a budget of {blocks} MiB");
+        }, iter: 200);
+    }
+
+    [Fact]
     public async Task A_buffer_larger_than_the_whole_budget_is_served_alone()
     {
         using var pool = new BlockBufferPool(4 * MiB);

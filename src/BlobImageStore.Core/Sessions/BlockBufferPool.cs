@@ -16,7 +16,7 @@ public sealed class BlockBufferPool : IDisposable
     private const int MiB = 1024 * 1024;
     private readonly object _gate = new();
     private readonly Dictionary<int, Stack<(byte[] Buffer, long Since)>> _free = [];
-    private readonly LinkedList<(int Size, TaskCompletionSource Ready)> _waiters = new();
+    private readonly LinkedList<(int Size, TaskCompletionSource<byte[]?> Ready)> _waiters = new();
     private readonly TimeProvider _clock;
     private readonly ITimer? _trim;
     private long _out;
@@ -105,7 +105,7 @@ public sealed class BlockBufferPool : IDisposable
     public async ValueTask<byte[]> RentAsync(int size, CancellationToken cancellationToken)
     {
         var rounded = Round(size);
-        LinkedListNode<(int, TaskCompletionSource)> node;
+        LinkedListNode<(int, TaskCompletionSource<byte[]?>)> node;
         lock (_gate)
         {
             if (_waiters.Count == 0 && Fits(rounded))
@@ -113,10 +113,11 @@ public sealed class BlockBufferPool : IDisposable
                 return TakeLocked(rounded);
             }
 
-            node = _waiters.AddLast((rounded, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)));
+            node = _waiters.AddLast((rounded, new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously)));
         }
 
         var ready = node.Value.Item2;
+        byte[]? handed;
         using (cancellationToken.Register(() =>
         {
             lock (_gate)
@@ -128,14 +129,12 @@ public sealed class BlockBufferPool : IDisposable
             }
         }))
         {
-            // Granted by Release: the budget for this buffer is already counted as out.
-            await ready.Task.ConfigureAwait(false);
+            // Granted by Release: the budget for this buffer is already counted as out, and a buffer given back is
+            // handed over as it is (null when none of this size was free: allocated here, outside the lock).
+            handed = await ready.Task.ConfigureAwait(false);
         }
 
-        lock (_gate)
-        {
-            return TakeFreeLocked(rounded) ?? GC.AllocateUninitializedArray<byte>(rounded);
-        }
+        return handed ?? GC.AllocateUninitializedArray<byte>(rounded);
     }
 
     /// <summary>A buffer for callers that cannot wait (counted against the budget, never refused).</summary>
@@ -201,8 +200,11 @@ public sealed class BlockBufferPool : IDisposable
         if (dropped >= 8 * MiB)
         {
             // Large buffers live on the large object heap, which only a full collection frees; without one an idle
-            // server would keep the memory of its last burst for good.
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            // server would keep the memory of its last burst for good. Measured (docs/benchmarks.md, 200 slow
+            // connections): without a collection RSS stayed at the peak; a Forced one freed the arrays but the GC kept
+            // their regions committed (RSS down 15 MiB of 96); Aggressive also decommits them (RSS back within 25 MiB of
+            // idle). It runs only after 5 s without a rent or return of the dropped buffers, so no request waits on it.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         }
     }
 
@@ -271,16 +273,26 @@ public sealed class BlockBufferPool : IDisposable
         }
     }
 
-    /// <summary>Grants waiting requests in order while the budget allows (their bytes are counted as out here).</summary>
+    /// <summary>
+    /// Grants waiting requests in order while the budget allows (their bytes are counted as out here), handing each a
+    /// kept buffer of its size when there is one: a buffer given back goes to the next waiter, not to the garbage
+    /// collector, so a queue of requests reuses the same arrays instead of allocating one per request.
+    /// </summary>
     private void GrantLocked()
     {
         while (_waiters.First is { } first && Fits(first.Value.Size))
         {
             _waiters.RemoveFirst();
-            if (first.Value.Ready.TrySetResult())
+            var size = first.Value.Size;
+            var buffer = TakeFreeLocked(size);
+            if (first.Value.Ready.TrySetResult(buffer))
             {
-                _out += first.Value.Size;
+                _out += size;
                 MakeRoomLocked();
+            }
+            else if (buffer is not null)
+            {
+                Keep(buffer);
             }
         }
     }
