@@ -131,7 +131,9 @@ public sealed partial class UploadSessions(
 
         // Another attempt may have staged other bytes for an overlapping range meanwhile. Whoever sees the other stands
         // back; an attempt already answered 200 was alone when it looked, so it is never the one that stands back.
-        var after = await ViewAsync(record, token);
+        // Past the body, the deadline no longer cuts the request short: a chunk stopped between its final block and this
+        // check could not void itself, and would leave a second copy beside an acknowledged one.
+        var after = await ViewAsync(record, cancellationToken);
         if (after.Contests(range.Range, target.Nonce, staged.Digest))
         {
             await streamer.VoidAsync(range, target, cancellationToken);
@@ -139,6 +141,12 @@ public sealed partial class UploadSessions(
         }
 
         var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, cancellationToken);
+        if (done is SessionEnded { Record.State: SessionState.Open or SessionState.Pending })
+        {
+            // Refused because the session expired under a stalled request: its copy must not count if the session revives.
+            await streamer.VoidAsync(range, target, cancellationToken);
+        }
+
         LogChunk(logger, record.SessionId, record.Path, range.First, range.Last, range.Total, done.GetType().Name);
         return done;
     }
@@ -452,10 +460,12 @@ public sealed partial class UploadSessions(
                     return new SessionEnded(c.Value, machine.EndedAt(c.Value));
             }
 
+            // The open made sure no instance expires the session before this chunk's deadline; a chunk that stalled past
+            // it may find the session expired (other requests may have been told so already): it is refused, never revives it.
             var now = clock.GetUtcNow();
             if (machine.IsExpired(c.Value, now))
             {
-                return new SessionEnded(c.Value, machine.ExpiresAt(c.Value)); // never acknowledged past the expiry
+                return new SessionEnded(c.Value, machine.ExpiresAt(c.Value));
             }
 
             if (!c.Value.Fenced && !machine.NeedsExtension(c.Value, now, machine.Rules.Expiry))
@@ -464,7 +474,13 @@ public sealed partial class UploadSessions(
             }
 
             var touched = machine.Extended(c.Value, now) with { ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
-            return await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null ? null : success;
+            if (await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null)
+            {
+                return null;
+            }
+
+            // A write that took so long that the horizon it set no longer covers the expiry from now: decide again.
+            return machine.NeedsExtension(touched, clock.GetUtcNow(), machine.Rules.Expiry) ? null : success;
         }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
 
     private async Task<Outcome?> CommitOnceAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
