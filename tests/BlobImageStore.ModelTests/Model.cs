@@ -229,9 +229,10 @@ public static class Model
             case DeleteSession d:
                 return await instance.Sessions.DeleteAsync(world.Sessions[d.Session], World.Principal(d.Caller), CancellationToken.None);
             case UploadFileOp:
+                FileUploadResult? uploaded = null;
                 return await instance.Writes.RunAsync(World.Path, WriteAction.UploadFile,
-                    async (lease, ct) => await instance.Uploads.UploadAsync(World.Path, new MemoryStream(World.UploadBytes), World.UploadBytes.Length, null, lease, ct),
-                    CancellationToken.None) ?? success;
+                    async (lease, ct) => uploaded = await instance.Uploads.UploadAsync(World.Path, new MemoryStream(World.UploadBytes), World.UploadBytes.Length, null, lease, ct),
+                    CancellationToken.None) ?? uploaded?.Refusal ?? success;
             case CopyOp:
                 return (await instance.Copies.CopyAsync(new CopyRequest(World.Source, World.Path, [], false), CancellationToken.None)).Refusal ?? success;
             case DeleteContentOp:
@@ -242,15 +243,16 @@ public static class Model
         }
     }
 
+    private static bool Stalled(Result result, List<int> jumps) => jumps.Any(j => j >= result.Started && j <= result.Ended);
+
     private static void OnCompleted(World world, Result result, List<(int, ByteRange, byte[], int)> acked,
         Dictionary<Guid, int> endedAt, List<int> jumps, List<Violation> violations)
     {
         if (result.Error is { } error)
         {
             // A request stalled past a clock jump (longer than its lease) loses its lease or deadline: its answer is a
-            // timeout (504) or "lost its hold on the path, retry" (503), and nothing of it counts. Anything else is a failure.
-            var stalled = jumps.Any(j => j >= result.Started && j <= result.Ended);
-            if (!(stalled && error is OperationCanceledException or Errors.FabricException { Code: Errors.FabricErrorCodes.ServiceTooBusy }))
+            // timeout (504), and nothing of it counts. Anything else is a failure.
+            if (!(Stalled(result, jumps) && error is OperationCanceledException))
             {
                 violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} failed with {error.GetType().Name}: {error.Message}"));
             }
@@ -261,6 +263,21 @@ public static class Model
         if (result.Outcome is Busy busy)
         {
             violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} answered 503 ({busy})"));
+        }
+
+        // A whole-file write that lost its claim, or whose blocks another writer discarded, answers "retry" (503): only a
+        // write stalled past a clock jump may (its lease ended meanwhile).
+        if (result.Outcome is WriteLeaseLost or UploadDiscarded && !Stalled(result, jumps))
+        {
+            violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} answered 503 ({result.Outcome}) without stalling"));
+        }
+
+        // The model's requests keep the size rules, and its copies have a source that is never deleted: these refusals
+        // (once thrown, now returned) would be a failure.
+        if (result.Outcome is FileTooLarge or ChunkTooLarge or BodyLengthMismatch or ChunkTooSmall or UploadTooLarge or UploadMd5Mismatch
+            or CopyIntoSource or CopySourceMissing or CopySourceVanished)
+        {
+            violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} was refused: {result.Outcome}"));
         }
 
         if (result.Op is Chunk or Commit or DeleteSession)

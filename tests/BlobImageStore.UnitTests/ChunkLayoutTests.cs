@@ -1,4 +1,3 @@
-using BlobImageStore.Errors;
 using BlobImageStore.Sessions;
 
 namespace BlobImageStore.UnitTests;
@@ -18,28 +17,23 @@ public class ChunkLayoutTests
     [Fact]
     public void Chunks_over_the_maximum_are_too_large()
     {
-        var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 100_000_000, 200_000_000), null));
-
-        Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
-        Assert.Equal(413, (int)e.Status);
+        Assert.Equal(new ChunkTooLarge(100_000_001, 100_000_000), Layout.Check(new ContentRange(0, 100_000_000, 200_000_000), null));
     }
 
     [Fact]
     public void A_content_length_other_than_the_range_is_refused()
     {
-        var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 9, 100), 11));
+        var range = new ContentRange(0, 9, 100);
 
-        Assert.Equal(FabricErrorCodes.InvalidArgument, e.Code);
-        Assert.Contains("names 10 bytes", e.Message);
+        Assert.Equal(new BodyLengthMismatch(range, 11), Layout.Check(range, 11));
+        Assert.Null(Layout.Check(range, 10));
     }
 
     [Fact]
     public void Files_beyond_the_block_limit_are_too_large()
     {
-        var e = Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, 0, Layout.MaxFileSize + 1), 1));
-
-        Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
-        Assert.Contains("Split it into several files", e.Message);
+        Assert.Equal(new FileTooLarge(Layout.MaxFileSize + 1, Layout.MaxFileSize, Layout.BlockSize),
+            Layout.Check(new ContentRange(0, 0, Layout.MaxFileSize + 1), 1));
     }
 
     [Fact]
@@ -48,9 +42,11 @@ public class ChunkLayoutTests
         const long size = 1_000_000_000;
         var min = ChunkLayout.MinChunkSize(size);
 
-        Assert.Throws<FabricException>(() => Layout.Validate(new ContentRange(0, min - 2, size), null));
-        Layout.Validate(new ContentRange(0, min - 1, size), null);
-        Layout.Validate(new ContentRange(size - 1, size - 1, size), null);
+        var small = new ContentRange(0, min - 2, size);
+        Assert.Equal(new ChunkTooSmall(small, min), Layout.Check(small, null));
+        Assert.Null(Layout.Check(new ContentRange(0, min - 1, size), null));
+        Assert.Null(Layout.Check(new ContentRange(size - 1, size - 1, size), null));
+        Assert.Null(Layout.Check(new ContentRange(0, 0, 0), 0)); // the empty file's one chunk
     }
 
     [Fact]

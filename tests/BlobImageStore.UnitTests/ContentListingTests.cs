@@ -62,15 +62,32 @@ public class ContentListingTests
     }
 
     /// <summary>Blob names in order; hierarchical pages of at most the page size, as List Blobs returns them.</summary>
+    [Theory]
+    [InlineData("not base64!")]
+    [InlineData("YWJj")]
+    public async Task A_token_this_server_did_not_give_out_is_refused_before_storage_is_read(string token)
+    {
+        var index = new FakeIndex("a/x");
+
+        var refused = Assert.IsType<ContentListing.Refused>(await Listings(index).ListAsync(StorePath.Parse("a"), token, CancellationToken.None));
+
+        Assert.Equal(new InvalidContinuationToken(token, StorePath.Parse("a")), refused.Refusal);
+        Assert.Equal(0, index.Pages);
+    }
+
     private sealed class FakeIndex(params string[] names) : IFileIndex
     {
         public int EmptyPagesFirst { get; set; }
+
+        /// <summary>How many List Blobs pages were asked for.</summary>
+        public int Pages { get; private set; }
 
         public Task<StoredFile?> GetAsync(StorePath path, CancellationToken cancellationToken) =>
             Task.FromResult(names.Contains(path.Value) ? File(path.Value) : null);
 
         public Task<ContentPage> ListPageAsync(string prefix, string? continuation, int pageSize, CancellationToken cancellationToken)
         {
+            Pages++;
             if (EmptyPagesFirst > 0)
             {
                 EmptyPagesFirst--;

@@ -74,20 +74,22 @@ public class ContinuationTokenTests
     [InlineData("not base64!")]
     [InlineData("")]
     [InlineData("YWJj")]
-    public void Made_up_tokens_are_invalid_argument(string token)
+    public void Made_up_tokens_are_not_this_servers(string token)
     {
-        var e = Assert.Throws<FabricException>(() => ContinuationToken.Decode(token, null));
-
-        Assert.Equal(FabricErrorCodes.InvalidArgument, e.Code);
+        Assert.Null(ContinuationToken.Decode(token, null));
+        Assert.Null(ContinuationToken.DecodePosition(token, null));
     }
 
     [Fact]
-    public void A_token_of_another_listing_is_invalid_argument()
+    public void A_token_of_another_listing_is_not_this_listings()
     {
         var token = ContinuationToken.Encode(StorePath.Parse("a"), "marker");
+        var position = ContinuationToken.Encode(StorePath.Parse("a"), new ListPosition("marker", "a/x"));
 
-        Assert.Throws<FabricException>(() => ContinuationToken.Decode(token, StorePath.Parse("b")));
-        Assert.Throws<FabricException>(() => ContinuationToken.Decode(token, null));
+        Assert.Null(ContinuationToken.Decode(token, StorePath.Parse("b")));
+        Assert.Null(ContinuationToken.Decode(token, null));
+        Assert.Null(ContinuationToken.DecodePosition(position, StorePath.Parse("b")));
+        Assert.Equal(new ListPosition("marker", "a/x"), ContinuationToken.DecodePosition(position, StorePath.Parse("a")));
     }
 }
 

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using BlobImageStore.Content;
-using BlobImageStore.Errors;
 using BlobImageStore.Paths;
 using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
@@ -49,10 +48,11 @@ public class FileUploadTests
     {
         var file = Bytes(size);
 
-        var e = await Assert.ThrowsAsync<FabricException>(() =>
-            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(file), size, MD5.HashData([1]), null, CancellationToken.None));
+        var result = await Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(file), size, MD5.HashData([1]), null, CancellationToken.None);
 
-        Assert.Equal(FabricErrorCodes.InvalidArgument, e.Code);
+        var refused = Assert.IsType<UploadMd5Mismatch>(result.Refusal);
+        Assert.Equal(MD5.HashData([1]), refused.Expected);
+        Assert.Equal(MD5.HashData(file), refused.Actual);
         Assert.Empty(_storage.Puts);
         Assert.Empty(_storage.Commits);
     }
@@ -60,10 +60,10 @@ public class FileUploadTests
     [Fact]
     public async Task A_declared_length_over_50000_blocks_is_refused_before_reading()
     {
-        var e = await Assert.ThrowsAsync<FabricException>(() =>
-            Uploads().UploadAsync(StorePath.Parse("a/b"), new MemoryStream(), 50_000L * BlockSize + 1, null, null, CancellationToken.None));
+        var result = await Uploads().UploadAsync(StorePath.Parse("a/b"), new ThrowingStream(), 50_000L * BlockSize + 1, null, null, CancellationToken.None);
 
-        Assert.Equal(FabricErrorCodes.ValueTooLarge, e.Code);
+        Assert.Equal(new UploadTooLarge(50_000L * BlockSize + 1, 50_000L * BlockSize, BlockSize), result.Refusal);
+        Assert.Empty(_storage.Puts);
     }
 
     [Fact]
@@ -82,6 +82,15 @@ public class FileUploadTests
         var bytes = new byte[size];
         new Random(size).NextBytes(bytes);
         return bytes;
+    }
+
+    /// <summary>A body that must not be read.</summary>
+    private sealed class ThrowingStream : MemoryStream
+    {
+        public override int Read(byte[] buffer, int offset, int count) => throw new InvalidOperationException("the body was read");
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            throw new InvalidOperationException("the body was read");
     }
 
     /// <summary>Hands out a few bytes per read, like a chunked request body.</summary>

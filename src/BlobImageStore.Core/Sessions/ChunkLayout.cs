@@ -1,5 +1,3 @@
-using BlobImageStore.Errors;
-
 namespace BlobImageStore.Sessions;
 
 /// <summary>
@@ -25,33 +23,30 @@ public sealed record ChunkLayout(int BlockSize, long MaxChunkSize)
 
     public static long MinChunkSize(long fileSize) => ImageStoreProtocol.MinChunkSize(fileSize);
 
-    /// <summary>Checks a chunk against the size rules before anything is read or written.</summary>
-    public void Validate(ContentRange range, long? contentLength)
+    /// <summary>
+    /// Checks a chunk against the size rules before anything is read or written: the refusal
+    /// (<see cref="FileTooLarge"/>, <see cref="ChunkTooLarge"/>, <see cref="BodyLengthMismatch"/>, <see cref="ChunkTooSmall"/>),
+    /// or null when the chunk keeps them.
+    /// </summary>
+    public Outcome? Check(ContentRange range, long? contentLength)
     {
         if (range.Total > MaxFileSize)
         {
-            throw FabricException.TooLarge(
-                $"The file is {range.Total} bytes; this store takes files up to {MaxFileSize} bytes (Azure's 50,000 blocks of at most {BlockSize} bytes each). Split it into several files.");
+            return new FileTooLarge(range.Total, MaxFileSize, BlockSize);
         }
 
         if (range.Length > MaxChunkSize)
         {
-            throw FabricException.TooLarge(
-                $"The chunk is {range.Length} bytes; the largest chunk this store accepts is {MaxChunkSize} bytes. Split the file into smaller chunks.");
+            return new ChunkTooLarge(range.Length, MaxChunkSize);
         }
 
         if (contentLength is { } length && length != range.Length)
         {
-            throw FabricException.InvalidArgument(
-                $"The body is {length} bytes but {range} names {range.Length} bytes. Send exactly the bytes of the range.");
+            return new BodyLengthMismatch(range, length);
         }
 
         var min = MinChunkSize(range.Total);
-        if (!range.IsEmptyFile && range.Length < min && range.Last != range.Total - 1)
-        {
-            throw FabricException.InvalidArgument(
-                $"The chunk is {range.Length} bytes; for a file of {range.Total} bytes every chunk but the last must be at least {min} bytes, so that the file fits Azure's limit of {AzureMaxCommittedBlocks} blocks. Use larger chunks.");
-        }
+        return !range.IsEmptyFile && range.Length < min && range.Last != range.Total - 1 ? new ChunkTooSmall(range, min) : null;
     }
 
     /// <summary>The blocks of a chunk: absolute offset and length of each, in order.</summary>

@@ -74,6 +74,21 @@ public sealed record Busy(Guid? SessionId, string? Path) : Outcome;
 /// names the request member it came from.</summary>
 public sealed record InvalidPath(StorePathError Error, string? Member = null) : Outcome;
 
+// ---- the chunk size rules (ChunkLayout.Check), before anything is read or written ----
+
+/// <summary>The file is larger than Azure's committed blocks can hold at the session's block size.</summary>
+public sealed record FileTooLarge(long FileSize, long MaxFileSize, int BlockSize) : Outcome;
+
+/// <summary>The chunk is larger than <c>ImageStore:MaxChunkSize</c>.</summary>
+public sealed record ChunkTooLarge(long ChunkLength, long MaxChunkSize) : Outcome;
+
+/// <summary>The request's <c>Content-Length</c> is not the length its range names.</summary>
+public sealed record BodyLengthMismatch(ContentRange Range, long ContentLength) : Outcome;
+
+/// <summary>A chunk other than the one holding the file's last byte is smaller than the file's minimum chunk
+/// (<see cref="ChunkLayout.MinChunkSize"/>), which would let the file outgrow Azure's committed blocks.</summary>
+public sealed record ChunkTooSmall(ContentRange Range, long MinChunkSize) : Outcome;
+
 /// <summary>Who wants to write a path, for the messages.</summary>
 public enum WriteAction
 {

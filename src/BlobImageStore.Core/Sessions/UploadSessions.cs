@@ -46,7 +46,11 @@ public sealed partial class UploadSessions(
     /// <summary>Receives one chunk, creating the session on its first chunk.</summary>
     public async Task<Outcome> UploadChunkAsync(ChunkRequest request, Stream body, CancellationToken cancellationToken)
     {
-        machine.Rules.LayoutFor(request.Range.Total).Validate(request.Range, request.ContentLength);
+        if (machine.Rules.LayoutFor(request.Range.Total).Check(request.Range, request.ContentLength) is { } outsideTheRules)
+        {
+            return outsideTheRules;
+        }
+
         var created = new Created();
         var opened = await retry.RunAsync(_ => OpenAsync(request, created, cancellationToken), () => new Opened(null, new Busy(request.SessionId, request.Path.Value)), cancellationToken);
         if (opened.Refusal is { } refused)

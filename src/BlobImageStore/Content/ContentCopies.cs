@@ -1,4 +1,3 @@
-using BlobImageStore.Errors;
 using BlobImageStore.Paths;
 using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
@@ -42,8 +41,7 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
         var (source, destination) = (request.Source, request.Destination);
         if (destination == source || destination.Value.StartsWith(source.Value + "/", StringComparison.Ordinal))
         {
-            throw FabricException.InvalidArgument(
-                $"RemoteDestination '{destination}' is {(destination == source ? "the same as" : "inside")} RemoteSource '{source}'. Copy to a path outside the source.");
+            return new CopyResult(null, new CopyIntoSource(source, destination));
         }
 
         var folderFiles = new List<StoredFile>();
@@ -82,8 +80,11 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
         }
         else
         {
-            _ = await index.GetAsync(source, cancellationToken) ?? throw FabricException.NotFound(
-                $"RemoteSource '{source}' names no file or folder in the image store. Check the path (GET /ImageStore/{source} lists what is there).");
+            if (await index.GetAsync(source, cancellationToken) is null)
+            {
+                return new CopyResult(null, new CopySourceMissing(source));
+            }
+
             if (IsSkipped(source.Value[(source.Value.LastIndexOf('/') + 1)..], request.SkipFiles))
             {
                 return new CopyResult(new CopyReport(0, 1, SkippedForMissingMarkFile: false), null);
@@ -114,17 +115,19 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
                     var ((from, target), lease) = pair;
                     if (!await lease.KeepAsync(ct))
                     {
-                        throw new FabricException(System.Net.HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
-                            $"The copy to '{target}' lost its hold on the path (it took too long); the copy is incomplete. Repeat the copy.");
+                        throw new CopyStopped(new WriteLeaseLost(target, WriteAction.Copy));
                     }
 
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, lease.Ending);
                     if (!await copier.CopyAsync(from, target, linked.Token))
                     {
-                        throw FabricException.NotFound(
-                            $"'{from}' was deleted while it was being copied to '{target}'; the copy is incomplete. Upload the source again, then repeat the copy.");
+                        throw new CopyStopped(new CopySourceVanished(from, target));
                     }
                 });
+        }
+        catch (CopyStopped stopped)
+        {
+            return new CopyResult(null, stopped.Refusal);
         }
         finally
         {
@@ -138,6 +141,12 @@ public sealed partial class ContentCopies(IFileIndex index, IFileCopy copier, Pa
 
         LogCopied(logger, source.Value, destination.Value, plan.Count, skipped);
         return new CopyResult(new CopyReport(plan.Count, skipped, SkippedForMissingMarkFile: false), null);
+    }
+
+    /// <summary>Stops the other copies of a folder when one of them is refused; <see cref="CopyAsync"/> returns the refusal.</summary>
+    private sealed class CopyStopped(Outcome refusal) : Exception(refusal.GetType().Name)
+    {
+        public Outcome Refusal { get; } = refusal;
     }
 
     /// <summary>Several at a time; a single file on the calling flow (no thread hop for the common case).</summary>

@@ -1,5 +1,6 @@
 using Azure;
 using BlobImageStore.Paths;
+using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
 using Microsoft.Extensions.Options;
 
@@ -23,6 +24,9 @@ public abstract record ContentListing
 
     /// <summary>Nothing exists at the path.</summary>
     public sealed record Missing : ContentListing;
+
+    /// <summary>The listing was refused (<see cref="InvalidContinuationToken"/>).</summary>
+    public sealed record Refused(Outcome Refusal) : ContentListing;
 }
 
 /// <summary>
@@ -47,7 +51,11 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
     {
         var start = string.IsNullOrEmpty(continuationToken) ? ListPosition.Start : ContinuationToken.DecodePosition(continuationToken, path);
         var prefix = path is null ? string.Empty : path.Value + "/";
-        var fill = await FillAsync(prefix, start, continuationToken, path, cancellationToken);
+        if (start is null || await FillAsync(prefix, start, continuationToken, cancellationToken) is not { } fill)
+        {
+            return new ContentListing.Refused(new InvalidContinuationToken(continuationToken!, path));
+        }
+
         if (fill.Files.Count == 0 && fill.Folders.Count == 0)
         {
             if (path is not null && start == ListPosition.Start && await index.GetAsync(path, cancellationToken) is { } file)
@@ -65,7 +73,8 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
 
     private sealed record Fill(List<StoredFile> Files, List<string> Folders, ListPosition? Next);
 
-    private async Task<Fill> FillAsync(string prefix, ListPosition start, string? token, StorePath? path, CancellationToken cancellationToken)
+    /// <summary>One page of entries from <paramref name="start"/>; null when Azure refused the marker of <paramref name="token"/>.</summary>
+    private async Task<Fill?> FillAsync(string prefix, ListPosition start, string? token, CancellationToken cancellationToken)
     {
         var budget = options.Value.ListPageBytes - ListingSize.PageOverhead;
         var cap = options.Value.ListPageSize > 0 ? options.Value.ListPageSize : int.MaxValue;
@@ -117,7 +126,7 @@ public sealed class ContentListings(IFileIndex index, IOptions<ImageStoreOptions
         catch (RequestFailedException e) when (e.Status == 400 && token is not null)
         {
             // Azure refused the marker inside a well-formed token (made up, or from an older listing format).
-            throw ContinuationToken.Invalid(token, path);
+            return null;
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Buffers.Text;
 using System.Text;
-using BlobImageStore.Errors;
 using BlobImageStore.Paths;
 
 namespace BlobImageStore.Content;
@@ -21,7 +20,7 @@ public sealed record ListPosition(string? Marker, string? After)
 /// Azure's List Blobs marker, which is opaque and only valid for the listing it came from, so the token also names the
 /// listed path: <c>base64url("2\n{path}\n{marker}\n{after}")</c> (<see cref="ListPosition"/>; version 1,
 /// <c>base64url("1\n{path}\n{marker}")</c>, is still read). A token from another listing, or one that was altered, is
-/// answered with 400 rather than a wrong page.
+/// answered with 400 rather than a wrong page (<see cref="InvalidContinuationToken"/>).
 /// </summary>
 public static class ContinuationToken
 {
@@ -31,10 +30,14 @@ public static class ContinuationToken
     public static string Encode(StorePath? listed, ListPosition position) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{PositionVersion}\n{listed?.Value}\n{position.Marker}\n{position.After}"));
 
-    /// <summary>The position inside the token (either version); 400 E_INVALIDARG when the token is not one this listing gave out.</summary>
-    public static ListPosition DecodePosition(string token, StorePath? listed)
+    /// <summary>The position inside the token (either version); null when the token is not one this listing gave out.</summary>
+    public static ListPosition? DecodePosition(string token, StorePath? listed)
     {
-        var text = DecodeText(token, listed);
+        if (DecodeText(token) is not { } text)
+        {
+            return null;
+        }
+
         var parts = text.Split('\n', 4);
         if (parts.Length == 4 && parts[0] == PositionVersion && parts[1] == (listed?.Value ?? string.Empty)
             && (parts[2].Length > 0 || parts[3].Length > 0))
@@ -42,10 +45,10 @@ public static class ContinuationToken
             return new ListPosition(parts[2].Length == 0 ? null : parts[2], parts[3].Length == 0 ? null : parts[3]);
         }
 
-        return new ListPosition(Decode(token, listed), null);
+        return Decode(token, listed) is { } marker ? new ListPosition(marker, null) : null;
     }
 
-    private static string DecodeText(string token, StorePath? listed)
+    private static string? DecodeText(string token)
     {
         try
         {
@@ -53,28 +56,19 @@ public static class ContinuationToken
         }
         catch (FormatException)
         {
-            throw Invalid(token, listed);
+            return null;
         }
     }
 
     public static string Encode(StorePath? listed, string marker) =>
         Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{Version}\n{listed?.Value}\n{marker}"));
 
-    /// <summary>The Azure marker inside the token; 400 E_INVALIDARG when the token is not one this listing gave out.</summary>
-    public static string Decode(string token, StorePath? listed)
+    /// <summary>The Azure marker inside a version 1 token; null when the token is not one this listing gave out.</summary>
+    public static string? Decode(string token, StorePath? listed)
     {
-        var text = DecodeText(token, listed);
-        var parts = text.Split('\n', 3);
-        if (parts.Length != 3 || parts[0] != Version || parts[1] != (listed?.Value ?? string.Empty) || parts[2].Length == 0)
-        {
-            throw Invalid(token, listed);
-        }
-
-        return parts[2];
+        var parts = DecodeText(token)?.Split('\n', 3);
+        return parts is null || parts.Length != 3 || parts[0] != Version || parts[1] != (listed?.Value ?? string.Empty) || parts[2].Length == 0
+            ? null
+            : parts[2];
     }
-
-    internal static FabricException Invalid(string token, StorePath? listed) =>
-        FabricException.InvalidArgument(
-            $"ContinuationToken '{(token.Length > 100 ? token[..100] + "…" : token)}' is not one this server gave out for the listing of {(listed is null ? "the store root" : $"'{listed}'")}. " +
-            "Pass the ContinuationToken of the previous page of the same listing unchanged, or list again without it to start from the first page.");
 }

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Security.Cryptography;
-using BlobImageStore.Errors;
 using BlobImageStore.Paths;
 using BlobImageStore.Sessions;
 using BlobImageStore.Storage;
@@ -9,8 +7,12 @@ using Microsoft.Extensions.Options;
 
 namespace BlobImageStore.Content;
 
-/// <summary>What an UploadFile wrote.</summary>
-public sealed record FileUploadResult(long Bytes, int Blocks);
+/// <summary>What an UploadFile wrote, or why nothing of it became visible (<see cref="UploadTooLarge"/>,
+/// <see cref="UploadMd5Mismatch"/>, <see cref="WriteLeaseLost"/>, <see cref="UploadDiscarded"/>).</summary>
+public sealed record FileUploadResult(long Bytes, int Blocks, Outcome? Refusal = null)
+{
+    public static FileUploadResult Refused(Outcome refusal) => new(0, 0, refusal);
+}
 
 /// <summary>
 /// Streams an UploadFile body into the file's blob, never holding it whole: the body is read one block
@@ -42,7 +44,7 @@ public sealed partial class FileUploads(
     {
         if (contentLength > MaxFileSize)
         {
-            throw TooLarge(contentLength.Value);
+            return FileUploadResult.Refused(TooLarge(contentLength.Value));
         }
 
         var blockSize = options.Value.BlockSize;
@@ -61,8 +63,11 @@ public sealed partial class FileUploads(
             if (secondLength == 0)
             {
                 var md5 = MD5.HashData(first.AsSpan(0, firstLength));
-                CheckMd5(contentMd5, md5);
-                await KeepAsync(lease, path, cancellationToken);
+                if ((Md5Mismatch(contentMd5, md5) ?? await KeepAsync(lease, path, cancellationToken)) is { } refused)
+                {
+                    return FileUploadResult.Refused(refused);
+                }
+
                 await files.PutAsync(path, first.AsMemory(0, firstLength), md5, cancellationToken);
                 LogUploaded(logger, path.Value, firstLength, 1);
                 return new FileUploadResult(firstLength, 1);
@@ -97,7 +102,7 @@ public sealed partial class FileUploads(
                 total += length;
                 if (total > MaxFileSize)
                 {
-                    throw TooLarge(total);
+                    return FileUploadResult.Refused(TooLarge(total));
                 }
 
                 fileHash.AppendData(current, 0, length);
@@ -107,7 +112,11 @@ public sealed partial class FileUploads(
 
                 // The previous block must be stored before its buffer is reused.
                 await pending;
-                await KeepAsync(lease, path, cancellationToken);
+                if (await KeepAsync(lease, path, cancellationToken) is { } lost)
+                {
+                    return FileUploadResult.Refused(lost);
+                }
+
                 pool.Return(sending);
                 (sending, pending) = (current, staging.StageAsync(path, id, current.AsMemory(0, length), md5, cancellationToken));
                 current = null;
@@ -152,39 +161,29 @@ public sealed partial class FileUploads(
         }
 
         var fileMd5 = fileHash.GetHashAndReset();
-        CheckMd5(contentMd5, fileMd5);
-        await KeepAsync(lease, path, cancellationToken);
+        if ((Md5Mismatch(contentMd5, fileMd5) ?? await KeepAsync(lease, path, cancellationToken)) is { } refusal)
+        {
+            return FileUploadResult.Refused(refusal);
+        }
+
         if (!await files.CommitAsync(path, ids, fileMd5, cancellationToken))
         {
             // Some other writer of the blob discarded this upload's blocks (only a writer that ignores the path claim can).
-            throw new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
-                $"Another write of '{path}' finished while this upload was being stored, which discarded this upload's blocks; nothing of this upload was kept. Retry the upload.");
+            return FileUploadResult.Refused(new UploadDiscarded(path));
         }
 
         LogUploaded(logger, path.Value, total, ids.Count);
         return new FileUploadResult(total, ids.Count);
     }
 
-    private static async Task KeepAsync(WriteLease? lease, StorePath path, CancellationToken cancellationToken)
-    {
-        if (lease is not null && !await lease.KeepAsync(cancellationToken))
-        {
-            throw new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
-                $"This upload of '{path}' lost its hold on the path (it was too slow to renew it); nothing of it was kept. Retry the upload.");
-        }
-    }
+    /// <summary>Renews the write claim when due; <see cref="WriteLeaseLost"/> when it was lost (write nothing more).</summary>
+    private static async Task<Outcome?> KeepAsync(WriteLease? lease, StorePath path, CancellationToken cancellationToken) =>
+        lease is not null && !await lease.KeepAsync(cancellationToken) ? new WriteLeaseLost(path, WriteAction.UploadFile) : null;
 
-    private static void CheckMd5(byte[]? expected, byte[] actual)
-    {
-        if (expected is not null && !expected.AsSpan().SequenceEqual(actual))
-        {
-            throw FabricException.InvalidArgument(
-                $"The body does not match its Content-MD5 ({Convert.ToBase64String(expected)}; the body's MD5 is {Convert.ToBase64String(actual)}): it was damaged on the way, or the header is for another file. Nothing was stored; send the file again.");
-        }
-    }
+    private static UploadMd5Mismatch? Md5Mismatch(byte[]? expected, byte[] actual) =>
+        expected is not null && !expected.AsSpan().SequenceEqual(actual) ? new UploadMd5Mismatch(expected, actual) : null;
 
-    private FabricException TooLarge(long size) => FabricException.TooLarge(
-        $"The file is {size} bytes or more; one UploadFile takes at most {MaxFileSize} bytes (Azure's 50,000 blocks of ImageStore:BlockSize = {options.Value.BlockSize} bytes). Upload it in chunks with an upload session (UploadChunk), or ask the operator to raise ImageStore:BlockSize.");
+    private UploadTooLarge TooLarge(long size) => new(size, MaxFileSize, options.Value.BlockSize);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Uploaded {StorePath} ({Bytes} bytes in {Blocks} blocks)")]
     private static partial void LogUploaded(ILogger logger, string storePath, long bytes, int blocks);

@@ -1,16 +1,20 @@
 using System.Globalization;
 using System.Net;
+using BlobImageStore.Content;
 using BlobImageStore.Errors;
 using BlobImageStore.Paths;
+using BlobImageStore.Security;
 using BlobImageStore.Sessions;
 using Microsoft.AspNetCore.Http;
 
 namespace BlobImageStore.Http;
 
 /// <summary>
-/// The one place where the protocol's outcomes (<see cref="Outcome"/>) and the refusals of request parsing
-/// (<see cref="StorePathError"/>, <see cref="ContentRangeError"/>, and the HTTP layer's own) become answers: the status of
-/// note S16, the <see cref="FabricErrorCodes"/> code, and a message that says what happened and what to do next.
+/// The one place where every refusal becomes an answer: the protocol's and the content operations' outcomes
+/// (<see cref="Outcome"/>: <c>Sessions/Outcomes.cs</c>, <c>Content/ContentOutcomes.cs</c>), the refusals of request parsing
+/// (<see cref="StorePathError"/>, <see cref="ContentRangeError"/>, and the HTTP layer's own), the endpoint's, and those of
+/// authentication, authorization and the rate limits. Each gets the status of note S16, the <see cref="FabricErrorCodes"/>
+/// code, and a message that says what happened and what to do next; no message is written anywhere else.
 /// </summary>
 public static class ErrorCatalogue
 {
@@ -53,6 +57,35 @@ public static class ErrorCatalogue
         InvalidPath p => ToError(p.Error, p.Member),
         Busy b => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
             $"{(b.SessionId is { } id ? $"Upload session {id}" : $"'{b.Path}'")} kept changing under this request (many requests on it at once); nothing of this request was kept. Retry it."),
+        FileTooLarge f => TooLarge(
+            $"The file is {f.FileSize} bytes; this store takes files up to {f.MaxFileSize} bytes (Azure's 50,000 blocks of at most {f.BlockSize} bytes each). Split it into several files."),
+        ChunkTooLarge c => TooLarge(
+            $"The chunk is {c.ChunkLength} bytes; the largest chunk this store accepts is {c.MaxChunkSize} bytes. Split the file into smaller chunks."),
+        BodyLengthMismatch b => Invalid(
+            $"The body is {b.ContentLength} bytes but {b.Range} names {b.Range.Length} bytes. Send exactly the bytes of the range."),
+        ChunkTooSmall c => Invalid(
+            $"The chunk is {c.Range.Length} bytes; for a file of {c.Range.Total} bytes every chunk but the last must be at least {c.MinChunkSize} bytes, so that the file fits Azure's limit of {ChunkLayout.AzureMaxCommittedBlocks} blocks. Use larger chunks."),
+        UploadTooLarge u => TooLarge(
+            $"The file is {u.Size} bytes or more; one UploadFile takes at most {u.MaxFileSize} bytes (Azure's 50,000 blocks of ImageStore:BlockSize = {u.BlockSize} bytes). Upload it in chunks with an upload session (UploadChunk), or ask the operator to raise ImageStore:BlockSize."),
+        UploadMd5Mismatch m => Invalid(
+            $"The body does not match its Content-MD5 ({Convert.ToBase64String(m.Expected)}; the body's MD5 is {Convert.ToBase64String(m.Actual)}): it was damaged on the way, or the header is for another file. Nothing was stored; send the file again."),
+        UploadDiscarded d => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+            $"Another write of '{d.Path}' finished while this upload was being stored, which discarded this upload's blocks; nothing of this upload was kept. Retry the upload."),
+        WriteLeaseLost l => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy, l.Action switch
+        {
+            WriteAction.UploadFile => $"This upload of '{l.Path}' lost its hold on the path (it was too slow to renew it); nothing of it was kept. Retry the upload.",
+            WriteAction.Copy => $"The copy to '{l.Path}' lost its hold on the path (it took too long); the copy is incomplete. Repeat the copy.",
+            _ => $"The write of '{l.Path}' lost its hold on the path (it took too long) and stopped. Retry the request.",
+        }),
+        CopyIntoSource c => Invalid(
+            $"RemoteDestination '{c.Destination}' is {(c.Destination == c.Source ? "the same as" : "inside")} RemoteSource '{c.Source}'. Copy to a path outside the source."),
+        CopySourceMissing c => NotFound(
+            $"RemoteSource '{c.Source}' names no file or folder in the image store. Check the path (GET /ImageStore/{c.Source} lists what is there)."),
+        CopySourceVanished c => NotFound(
+            $"'{c.From}' was deleted while it was being copied to '{c.Target}'; the copy is incomplete. Upload the source again, then repeat the copy."),
+        InvalidContinuationToken t => Invalid(
+            $"ContinuationToken '{(t.Token.Length > 100 ? t.Token[..100] + "…" : t.Token)}' is not one this server gave out for the listing of {(t.Listed is null ? "the store root" : $"'{t.Listed}'")}. " +
+            "Pass the ContinuationToken of the previous page of the same listing unchanged, or list again without it to start from the first page."),
         _ => new(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail, $"The server reached an outcome it has no answer for ({outcome.GetType().Name}); retry the request."),
     };
 
@@ -159,6 +192,105 @@ public static class ErrorCatalogue
     public static FabricErrorResult NoFolder(StorePath path) => new(HttpStatusCode.NotFound, FabricErrorCodes.DirectoryNotFound,
         $"There is no folder or file at '{path}'. Check the path (GET /ImageStore lists the store's root).");
 
+    // ---- the endpoint ----
+
+    /// <summary>A request outside the image store API (<paramref name="clusterRoutes"/>: the cluster-level paths served).</summary>
+    public static FabricErrorResult NotImageStore(IEnumerable<string> clusterRoutes) => Invalid(
+        $"This server serves the Service Fabric image store API under /ImageStore, and {string.Join(", ", clusterRoutes)}.");
+
+    /// <summary>No operation has the request's method and route: <paramref name="sameName"/> are the routes of the operation
+    /// of that name, if any; else <paramref name="served"/> lists every route.</summary>
+    public static FabricErrorResult NoOperation(string method, string path, IReadOnlyCollection<string> sameName, IEnumerable<string> served)
+    {
+        var hint = sameName.Count > 0
+            ? $"It is served as {string.Join(" and ", sameName)}."
+            : $"The operations served are: {string.Join("; ", served.Order())}.";
+        return Invalid($"No image store operation matches {method} {path}. {hint}");
+    }
+
+    /// <summary>A request Kestrel could not read (its status: 400, or 413 for a body over the limit).</summary>
+    public static FabricErrorResult UnreadableRequest(BadHttpRequestException bad) => new((HttpStatusCode)bad.StatusCode,
+        bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? FabricErrorCodes.ValueTooLarge : FabricErrorCodes.InvalidArgument,
+        $"The request could not be read: {bad.Message}");
+
+    /// <summary>Blob Storage unreachable (<paramref name="status"/> 0) or answering 408, 429 or 5xx (503).</summary>
+    public static FabricErrorResult StorageUnavailable(int status, string? errorCode) => new(HttpStatusCode.ServiceUnavailable,
+        status == 0 ? FabricErrorCodes.ServiceOffline : FabricErrorCodes.ServiceTooBusy,
+        status == 0
+            ? "Blob Storage cannot be reached right now. Nothing was changed by this request; retry it later."
+            : $"Blob Storage is busy or failing ({status} {errorCode}). Retry the request later.");
+
+    /// <summary>A failure nothing else answers (500), naming the request for the operator's logs.</summary>
+    public static FabricErrorResult Unexpected(Exception? e, string traceIdentifier) => new(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail,
+        $"The server failed unexpectedly ({e?.GetType().Name}); retry the request. If it keeps failing, report request {traceIdentifier} to the operator.");
+
+    /// <summary>A request the rate limits turned away (503 with <c>Retry-After</c>): <paramref name="callerUploads"/> when it was
+    /// an upload over the caller's own limit, else the server's.</summary>
+    public static FabricErrorResult RateLimited(ImageStoreLimitsOptions limits, bool callerUploads) => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy,
+        callerUploads
+            ? $"This caller already has {limits.MaxConcurrentUploadsPerCaller} uploads running and {limits.UploadQueueLimitPerCaller} waiting (ImageStore:Limits:MaxConcurrentUploadsPerCaller, UploadQueueLimitPerCaller). Retry after {limits.RetryAfterSeconds} s, or upload fewer chunks in parallel."
+            : $"The server is serving its limit of {limits.MaxConcurrentRequests} requests (ImageStore:Limits:MaxConcurrentRequests). Retry after {limits.RetryAfterSeconds} s.");
+
+    // ---- authentication and authorization (Security/CallerAuthentication.cs, Security/ImageStoreAccess.cs) ----
+
+    /// <summary>No security configured and the request did not arrive on a loopback address (401).</summary>
+    public static FabricErrorResult LoopbackOnly() => Unauthenticated(
+        "This server has no client security configured, so it serves only requests that arrive on a loopback address. Configure ImageStore:Security (client certificates or AzureActiveDirectory), or set ImageStore:Security:AllowAnonymous=true to serve anonymous callers on every address.");
+
+    /// <summary>No credentials where some are required (401); <paramref name="certificates"/> and
+    /// <paramref name="entraApplication"/> (the cluster application, null: no Entra ID) say which are accepted.</summary>
+    public static FabricErrorResult CredentialsRequired(bool certificates, string? entraApplication) =>
+        Unauthenticated(CredentialsWanted(certificates, entraApplication));
+
+    /// <summary>Credentials that failed (401): <paramref name="what"/> names them, <paramref name="reason"/> is the handler's.</summary>
+    public static FabricErrorResult CredentialRejected(string what, string reason, bool certificates, string? entraApplication) =>
+        Unauthenticated($"The {what} was rejected: {reason}. {CredentialsWanted(certificates, entraApplication)}");
+
+    /// <summary>A forwarded client certificate header that does not hold a certificate (401).</summary>
+    public static FabricErrorResult ForwardedCertificateInvalid(string header) => Unauthenticated(
+        $"The {header} header does not hold a base64-encoded certificate.");
+
+    /// <summary>A valid client certificate that no setting allows (403).</summary>
+    public static FabricErrorResult CertificateNotAllowed(string thumbprint, string? subject) => AccessDenied(
+        $"The client certificate {thumbprint} ({subject}) is valid but not allowed here. An operator must add its thumbprint to ImageStore:Security:ClientCertificateThumbprints, or its common name and issuer to ClientCertificateCommonNames.");
+
+    /// <summary>An Entra ID token without an app role of the cluster application (403).</summary>
+    public static FabricErrorResult NoAppRole() => AccessDenied(
+        "The Entra ID token has neither the Admin nor the User (ReadOnly) app role of the cluster application. Ask an administrator to assign you one of these roles.");
+
+    /// <summary>A ReadOnly caller asking for an operation that writes (403).</summary>
+    public static FabricErrorResult AdminRequired(string operationId, CallerKind kind) => AccessDenied(
+        $"{operationId} changes the image store and needs the Admin role; this {DescribeCaller(kind)} has the ReadOnly role, which may only read (GET). Use an admin client certificate or an Entra ID account with the Admin app role.");
+
+    private static string DescribeCaller(CallerKind kind) => kind switch
+    {
+        CallerKind.Certificate => "client certificate",
+        CallerKind.Entra => "Entra ID account",
+        CallerKind.FunctionKey => "function key",
+        _ => "caller",
+    };
+
+    /// <summary>Entra ID's OpenID configuration could not be read, so no token can be checked (503 FABRIC_E_SERVICE_OFFLINE).</summary>
+    public static FabricErrorResult IdentityProviderUnreachable(string? metadataAddress) => new(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceOffline,
+        $"The identity provider cannot be reached (its OpenID configuration and signing keys at {metadataAddress} could not be read), so the Entra ID token cannot be checked. " +
+        "Nothing was changed; retry later. Operators: check the network path to Microsoft Entra ID, or ImageStore:Security:AzureActiveDirectory:MetadataAddress.");
+
+    private static string CredentialsWanted(bool certificates, string? entraApplication)
+    {
+        var ways = new List<string>();
+        if (certificates)
+        {
+            ways.Add("a client certificate (TLS, e.g. sfctl --pem, or --cert and --key)");
+        }
+
+        if (entraApplication is not null)
+        {
+            ways.Add($"an Entra ID bearer token for the cluster application {entraApplication} (e.g. sfctl cluster select --aad; GET /$/GetAadMetadata says where to sign in)");
+        }
+
+        return $"Authenticate with {string.Join(" or ", ways)}.";
+    }
+
     private static FabricErrorResult Ended(SessionEnded e)
     {
         var r = e.Record;
@@ -213,6 +345,12 @@ public static class ErrorCatalogue
     private static FabricErrorResult NotFound(string message) => new(HttpStatusCode.NotFound, FabricErrorCodes.FileNotFound, message);
 
     private static FabricErrorResult Invalid(string message) => new(HttpStatusCode.BadRequest, FabricErrorCodes.InvalidArgument, message);
+
+    private static FabricErrorResult TooLarge(string message) => new(HttpStatusCode.RequestEntityTooLarge, FabricErrorCodes.ValueTooLarge, message);
+
+    private static FabricErrorResult Unauthenticated(string message) => new(HttpStatusCode.Unauthorized, FabricErrorCodes.AccessDenied, message);
+
+    private static FabricErrorResult AccessDenied(string message) => new(HttpStatusCode.Forbidden, FabricErrorCodes.AccessDenied, message);
 
     private static string Describe(IReadOnlyList<ByteRange> ranges) =>
         ranges.Count == 0 ? "none" : string.Join(", ", ranges.Take(20)) + (ranges.Count > 20 ? $" and {ranges.Count - 20} more" : "");

@@ -22,6 +22,7 @@ public interface IImageStoreOperation
 
     OperationRoute Route { get; }
 
-    /// <summary>Runs the operation. Failures are thrown as <see cref="Errors.FabricException"/>.</summary>
+    /// <summary>Runs the operation. A refusal is answered with its <see cref="ErrorCatalogue"/> error (returned for an
+    /// outcome, thrown as <see cref="Errors.FabricException"/> by request parsing).</summary>
     Task<IResult> ExecuteAsync(ImageStoreRequest request, CancellationToken cancellationToken);
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using Azure;
 using BlobImageStore.Errors;
 using BlobImageStore.Security;
@@ -49,8 +48,7 @@ public sealed partial class ImageStoreEndpoint
         {
             if (request is null)
             {
-                throw FabricException.InvalidArgument(
-                    $"This server serves the Service Fabric image store API under /ImageStore, and {string.Join(", ", ClusterLevelRoutes)}.");
+                throw ErrorCatalogue.Refuse(ErrorCatalogue.NotImageStore(ClusterLevelRoutes));
             }
 
             var operation = Find(request);
@@ -104,11 +102,8 @@ public sealed partial class ImageStoreEndpoint
         }
 
         var named = _routes.Values.Where(o => string.Equals(o.Route.Name, request.Operation, StringComparison.OrdinalIgnoreCase)).ToList();
-        var hint = named.Count > 0
-            ? $"It is served as {string.Join(" and ", named.Select(o => o.Route.ToString()))}."
-            : $"The operations served are: {string.Join("; ", _routes.Values.Select(o => o.Route.ToString()).Order())}.";
-        throw FabricException.InvalidArgument(
-            $"No image store operation matches {request.Method} {request.Http.Request.Path}. {hint}");
+        throw ErrorCatalogue.Refuse(ErrorCatalogue.NoOperation(request.Method, request.Http.Request.Path.ToString(),
+            named.Select(o => o.Route.ToString()).ToList(), _routes.Values.Select(o => o.Route.ToString())));
     }
 
     private static OperationRoute Normalise(OperationRoute route) =>
@@ -122,22 +117,15 @@ public sealed partial class ImageStoreEndpoint
             case FabricException fabric:
                 return FabricErrorResult.From(fabric);
             case BadHttpRequestException bad:
-                return new FabricErrorResult((HttpStatusCode)bad.StatusCode,
-                    bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? FabricErrorCodes.ValueTooLarge : FabricErrorCodes.InvalidArgument,
-                    $"The request could not be read: {bad.Message}");
+                return ErrorCatalogue.UnreadableRequest(bad);
             case not null when context.RequestAborted.IsCancellationRequested:
                 return null;
             case not null when StorageUnavailable(e) is { } storage:
                 LogStorageFailure(_logger, storage.Status, storage.ErrorCode, e);
-                return new FabricErrorResult(HttpStatusCode.ServiceUnavailable,
-                    storage.Status == 0 ? FabricErrorCodes.ServiceOffline : FabricErrorCodes.ServiceTooBusy,
-                    storage.Status == 0
-                        ? "Blob Storage cannot be reached right now. Nothing was changed by this request; retry it later."
-                        : $"Blob Storage is busy or failing ({storage.Status} {storage.ErrorCode}). Retry the request later.");
+                return ErrorCatalogue.StorageUnavailable(storage.Status, storage.ErrorCode);
             default:
                 LogUnexpected(_logger, e);
-                return new FabricErrorResult(HttpStatusCode.InternalServerError, FabricErrorCodes.Fail,
-                    $"The server failed unexpectedly ({e?.GetType().Name}); retry the request. If it keeps failing, report request {context.TraceIdentifier} to the operator.");
+                return ErrorCatalogue.Unexpected(e, context.TraceIdentifier);
         }
     }
 

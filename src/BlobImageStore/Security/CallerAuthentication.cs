@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using BlobImageStore.Errors;
+using BlobImageStore.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Certificate;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -103,11 +104,10 @@ public sealed partial class CallerAuthentication(
                 return Caller.AnonymousAdmin;
             }
 
-            throw Unauthenticated(
-                "This server has no client security configured, so it serves only requests that arrive on a loopback address. Configure ImageStore:Security (client certificates or AzureActiveDirectory), or set ImageStore:Security:AllowAnonymous=true to serve anonymous callers on every address.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.LoopbackOnly());
         }
 
-        throw Unauthenticated(CredentialsWanted());
+        throw ErrorCatalogue.Refuse(ErrorCatalogue.CredentialsRequired(_options.CertificatesConfigured, _options.AzureActiveDirectory?.ClusterApplication));
     }
 
     private async Task<Caller> RunSchemeAsync(HttpContext context, string scheme, CallerKind kind, string what)
@@ -122,7 +122,7 @@ public sealed partial class CallerAuthentication(
 
             var reason = result.Failure?.Message ?? "it was not accepted";
             LogRejected(logger, what, reason);
-            throw Unauthenticated($"The {what} was rejected: {reason}. {CredentialsWanted()}");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.CredentialRejected(what, reason, _options.CertificatesConfigured, _options.AzureActiveDirectory?.ClusterApplication));
         }
 
         var principal = result.Principal;
@@ -130,9 +130,9 @@ public sealed partial class CallerAuthentication(
         var role = principal.FindFirstValue(RoleClaim);
         if (role is null)
         {
-            throw AccessDenied(kind == CallerKind.Certificate
-                ? $"The client certificate {identity["certificate:".Length..]} ({principal.FindFirstValue(ClaimTypes.Name)}) is valid but not allowed here. An operator must add its thumbprint to ImageStore:Security:ClientCertificateThumbprints, or its common name and issuer to ClientCertificateCommonNames."
-                : "The Entra ID token has neither the Admin nor the User (ReadOnly) app role of the cluster application. Ask an administrator to assign you one of these roles.");
+            throw ErrorCatalogue.Refuse(kind == CallerKind.Certificate
+                ? ErrorCatalogue.CertificateNotAllowed(identity["certificate:".Length..], principal.FindFirstValue(ClaimTypes.Name))
+                : ErrorCatalogue.NoAppRole());
         }
 
         return new Caller(kind, identity, role == "Admin");
@@ -160,9 +160,7 @@ public sealed partial class CallerAuthentication(
         catch (Exception e) when (e is not OperationCanceledException || !context.RequestAborted.IsCancellationRequested)
         {
             LogIdentityProviderUnreachable(logger, options.MetadataAddress, e);
-            return new FabricException(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceOffline,
-                $"The identity provider cannot be reached (its OpenID configuration and signing keys at {options.MetadataAddress} could not be read), so the Entra ID token cannot be checked. " +
-                "Nothing was changed; retry later. Operators: check the network path to Microsoft Entra ID, or ImageStore:Security:AzureActiveDirectory:MetadataAddress.", e);
+            return ErrorCatalogue.Refuse(ErrorCatalogue.IdentityProviderUnreachable(options.MetadataAddress), e);
         }
     }
 
@@ -180,7 +178,7 @@ public sealed partial class CallerAuthentication(
             }
             catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException)
             {
-                throw Unauthenticated($"The {header} header does not hold a base64-encoded certificate.");
+                throw ErrorCatalogue.Refuse(ErrorCatalogue.ForwardedCertificateInvalid(header));
             }
 
             context.Connection.ClientCertificate = certificate;
@@ -189,28 +187,6 @@ public sealed partial class CallerAuthentication(
 
         return certificate;
     }
-
-    private string CredentialsWanted()
-    {
-        var ways = new List<string>();
-        if (_options.CertificatesConfigured)
-        {
-            ways.Add("a client certificate (TLS, e.g. sfctl --pem, or --cert and --key)");
-        }
-
-        if (_options.AzureActiveDirectory is { } aad)
-        {
-            ways.Add($"an Entra ID bearer token for the cluster application {aad.ClusterApplication} (e.g. sfctl cluster select --aad; GET /$/GetAadMetadata says where to sign in)");
-        }
-
-        return $"Authenticate with {string.Join(" or ", ways)}.";
-    }
-
-    public static FabricException Unauthenticated(string message) =>
-        new(HttpStatusCode.Unauthorized, FabricErrorCodes.AccessDenied, message);
-
-    public static FabricException AccessDenied(string message) =>
-        new(HttpStatusCode.Forbidden, FabricErrorCodes.AccessDenied, message);
 
     public static bool IsLoopback(IPAddress? address) =>
         address is null // an in-process request (tests, or a host that gives no connection): nothing came over a network

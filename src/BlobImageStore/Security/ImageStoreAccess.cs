@@ -30,16 +30,7 @@ public sealed class ImageStoreAccess(CallerAuthentication authentication)
         var caller = await authentication.AuthenticateAsync(context);
         if (!caller.IsAdmin && !IsRead(operation))
         {
-            throw CallerAuthentication.AccessDenied(
-                $"{operation.OperationId} changes the image store and needs the Admin role; this {Describe(caller.Kind)} has the ReadOnly role, which may only read (GET). Use an admin client certificate or an Entra ID account with the Admin app role.");
+            throw ErrorCatalogue.Refuse(ErrorCatalogue.AdminRequired(operation.OperationId, caller.Kind));
         }
     }
-
-    private static string Describe(CallerKind kind) => kind switch
-    {
-        CallerKind.Certificate => "client certificate",
-        CallerKind.Entra => "Entra ID account",
-        CallerKind.FunctionKey => "function key",
-        _ => "caller",
-    };
 }

@@ -1,7 +1,5 @@
 using System.Globalization;
-using System.Net;
 using System.Threading.RateLimiting;
-using BlobImageStore.Errors;
 using BlobImageStore.Http;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
@@ -78,10 +76,7 @@ public sealed class ImageStoreRateLimits : IDisposable
     {
         var limits = _limits;
         context.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        var message = IsUpload(context) && Caller.Of(context) is not null
-            ? $"This caller already has {limits.MaxConcurrentUploadsPerCaller} uploads running and {limits.UploadQueueLimitPerCaller} waiting (ImageStore:Limits:MaxConcurrentUploadsPerCaller, UploadQueueLimitPerCaller). Retry after {limits.RetryAfterSeconds} s, or upload fewer chunks in parallel."
-            : $"The server is serving its limit of {limits.MaxConcurrentRequests} requests (ImageStore:Limits:MaxConcurrentRequests). Retry after {limits.RetryAfterSeconds} s.";
-        await new FabricErrorResult(HttpStatusCode.ServiceUnavailable, FabricErrorCodes.ServiceTooBusy, message).ExecuteAsync(context);
+        await ErrorCatalogue.RateLimited(limits, callerUploads: IsUpload(context) && Caller.Of(context) is not null).ExecuteAsync(context);
     }
 
     public void Dispose() => Limiter.Dispose();

@@ -58,6 +58,7 @@ internal static class ContentResult
                     page.ContinuationToken),
                 ImageStoreJson.Wire.ImageStoreContentBody),
             ContentListing.Empty => BareStatusResult.For(request, StatusCodes.Status204NoContent),
+            ContentListing.Refused refused => ErrorCatalogue.ToError(refused.Refusal),
             _ => BareStatusResult.For(request, StatusCodes.Status404NotFound),
         };
     }

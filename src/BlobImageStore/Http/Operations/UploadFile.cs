@@ -39,9 +39,9 @@ public sealed class UploadFile(FileUploads uploads, PathWrites writes) : IImageS
         FileUploadResult? result = null;
         var refusal = await writes.RunAsync(path, WriteAction.UploadFile,
             async (lease, ct) => result = await uploads.UploadAsync(path, http.Body, http.ContentLength, md5, lease, ct), cancellationToken);
-        if (refusal is not null)
+        if ((refusal ?? result!.Refusal) is { } refused)
         {
-            return ErrorCatalogue.ToError(refusal);
+            return ErrorCatalogue.ToError(refused);
         }
 
         request.Http.Items[RequestTelemetry.BytesItem] = result!.Bytes;
