@@ -46,7 +46,9 @@ public sealed class UsageTests(StoreFixture store)
 
         Assert.Equal(("1000", "2"), (info.UsedByCopy.UsedSpace, info.UsedByCopy.FileCount));
         Assert.Equal(("320", "2"), (info.UsedByRegister.UsedSpace, info.UsedByRegister.FileCount));
-        Assert.Equal(("3000", "2"), (info.UsedByStaging.UsedSpace, info.UsedByStaging.FileCount));
+        // Staging bytes are the records' ReceivedBytes, which since issue #14 change only at record writes (the first
+        // chunk's open, before it is received; then every few minutes): these one-chunk sessions still say 0.
+        Assert.Equal(("0", "2"), (info.UsedByStaging.UsedSpace, info.UsedByStaging.FileCount));
         long metadataFiles = 0, metadataBytes = 0;
         await foreach (var blob in iso.Sessions.GetBlobsAsync(BlobTraits.None, BlobStates.None, null, CancellationToken.None))
         {
@@ -55,7 +57,7 @@ public sealed class UsageTests(StoreFixture store)
 
         Assert.Equal(4, metadataFiles); // two session records and two path claims
         Assert.Equal((metadataBytes.ToString(), "4"), (info.UsedByMetadata.UsedSpace, info.UsedByMetadata.FileCount));
-        Assert.Equal((10_000_000 - 1000 - 320 - 3000 - metadataBytes).ToString(), info.DiskInfo.AvailableSpace);
+        Assert.Equal((10_000_000 - 1000 - 320 - metadataBytes).ToString(), info.DiskInfo.AvailableSpace);
         Assert.Equal("1320", (await iso.Api.FolderSizeAsync(null)).FolderSize);
     }
 }
