@@ -30,6 +30,50 @@ public class CostTests
         Assert.Equal((Calls: 2, Listed: 2), info);
     }
 
+    /// <summary>
+    /// Issue #14: the chunks of one session do not contend on its record. 64 chunks of an open session are started at once
+    /// and interleaved one storage call each in turn (every chunk reads the record before any writes it, the worst case
+    /// for conditional writes). Each chunk reads the record twice (open, acknowledgement) and writes it only when the
+    /// session's horizon needs moving: O(chunks) record calls, every chunk accepted. (Writing the record per chunk, as
+    /// before, makes every round of such writes lose all but one: O(chunks²) calls, and chunks answered 503.)
+    /// </summary>
+    [Fact]
+    public async Task Parallel_chunks_of_one_session_make_a_constant_number_of_record_calls_each()
+    {
+        const int Chunks = 64;
+        var world = new World(Timing.Default with { Expiry = TimeSpan.FromMinutes(30) });
+        var size = Chunks * World.BlockSize;
+        var session = Guid.NewGuid();
+        var path = StorePath.Parse("big/file.bin");
+        var first = world.Scheduler.Start(1, () => world.Instances[0].Sessions.UploadChunkAsync(Request(0), new MemoryStream(new byte[World.BlockSize]), CancellationToken.None));
+        while (!first.IsCompleted)
+        {
+            world.Scheduler.Resume(1);
+        }
+
+        Assert.IsType<ChunkAccepted>(await first);
+        var before = world.Store.RecordCalls;
+        var chunks = Enumerable.Range(1, Chunks - 1)
+            .Select(i => world.Scheduler.Start(i + 1, () => world.Instances[i % 3].Sessions.UploadChunkAsync(Request(i), new MemoryStream(new byte[World.BlockSize]), CancellationToken.None)))
+            .ToList();
+        for (var round = 0; world.Scheduler.Waiting.Count > 0; round++)
+        {
+            Assert.True(round < 10_000, "no end");
+            foreach (var id in world.Scheduler.Waiting.OrderBy(w => w).ToList())
+            {
+                world.Scheduler.Resume(id);
+            }
+        }
+
+        var calls = world.Store.RecordCalls - before;
+        var outcomes = await Task.WhenAll(chunks);
+        Assert.All(outcomes, o => Assert.IsType<ChunkAccepted>(o));
+        Assert.True(calls <= 2 * (Chunks - 1), $"{Chunks - 1} parallel chunks made {calls} record calls");
+
+        ChunkRequest Request(int i) =>
+            new(path, session, new ContentRange(i * World.BlockSize, ((i + 1) * World.BlockSize) - 1, size), World.BlockSize, null, null, TimeSpan.FromMinutes(1));
+    }
+
     private static async Task<((int Calls, int Listed) Delete, (int Calls, int Listed) Copy, (int Calls, int Listed) Info)> CountAsync(int openElsewhere)
     {
         var world = new World();

@@ -55,6 +55,13 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
     /// <summary>Called after every change of a blob's committed content: (path, kind of write).</summary>
     public Action<string, string>? OnFileWrite { get; set; }
 
+    /// <summary>Called when a request (<see cref="Scheduler.Current"/>) asks for a storage call, before it waits for its turn:
+    /// (request, kind of call: "blocks-read", "stage", "record-read", "record-write", "claim", "file").</summary>
+    public Action<int, string>? OnCall { get; set; }
+
+    /// <summary>Counts of calls on session records (reads, writes, deletes), for the cost tests.</summary>
+    public int RecordCalls { get; private set; }
+
     /// <summary>Called when a session record changes: (before, after).</summary>
     public Action<UploadSessionRecord?, UploadSessionRecord?>? OnRecordChange { get; set; }
 
@@ -78,7 +85,7 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
 
     public async Task<IReadOnlyList<StagedBlock>> GetBlocksAsync(StorePath path, CancellationToken cancellationToken)
     {
-        await StepAsync(cancellationToken);
+        await StepAsync(cancellationToken, "blocks-read");
         return _blobs.TryGetValue(path.Value, out var b) ? b.List() : [];
     }
 
@@ -89,13 +96,13 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
             var fingerprint = new byte[16];
             BitConverter.TryWriteBytes(fingerprint, (long)content.Length);
             BitConverter.TryWriteBytes(fingerprint.AsSpan(8), System.IO.Hashing.XxHash3.HashToUInt64(content.Span));
-            await StepAsync(cancellationToken);
+            await StepAsync(cancellationToken, "stage");
             BlobAt(path.Value).Stage(blockId, fingerprint, content.Length);
             return;
         }
 
         var copy = content.ToArray();
-        await StepAsync(cancellationToken);
+        await StepAsync(cancellationToken, "stage");
         if (!MD5.HashData(copy).AsSpan().SequenceEqual(md5))
         {
             throw new InvalidOperationException("Md5Mismatch (400)");
@@ -280,15 +287,22 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
     private static string SessionName(Guid id) => $"sessions/{id:D}.json";
 
     private static int Size(string json) => System.Text.Encoding.UTF8.GetByteCount(json);
+    private static string Kind(string name, string what) => name.StartsWith("sessions/", StringComparison.Ordinal) ? $"record-{what}" : "claim";
 
     private Blob BlobAt(string path) => _blobs.TryGetValue(path, out var b) ? b : _blobs[path] = new Blob(this);
 
     private string NextETag() => $"\"0x{++_etag:X}\"";
 
-    private async Task StepAsync(CancellationToken cancellationToken)
+    private async Task StepAsync(CancellationToken cancellationToken, string kind = "file")
     {
+        if (kind.StartsWith("record", StringComparison.Ordinal))
+        {
+            RecordCalls++;
+        }
+
         if (scheduler is not null)
         {
+            OnCall?.Invoke(Scheduler.Current, kind);
             await scheduler.StepAsync();
         }
 
@@ -298,13 +312,13 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
 
     private async Task<Versioned<T>?> ReadAsync<T>(string name, CancellationToken cancellationToken)
     {
-        await StepAsync(cancellationToken);
+        await StepAsync(cancellationToken, Kind(name, "read"));
         return _meta.TryGetValue(name, out var v) ? new Versioned<T>(JsonSerializer.Deserialize<T>(v.Json, Json)!, v.ETag) : null;
     }
 
     private async Task<string?> WriteAsync<T>(string name, T value, string? version, CancellationToken cancellationToken)
     {
-        await StepAsync(cancellationToken);
+        await StepAsync(cancellationToken, Kind(name, "write"));
         var exists = _meta.TryGetValue(name, out var current);
         if (version is null ? exists : !exists || current.ETag != version)
         {
@@ -323,7 +337,7 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
 
     private async Task<bool> DeleteMetaAsync(string name, string version, CancellationToken cancellationToken)
     {
-        await StepAsync(cancellationToken);
+        await StepAsync(cancellationToken, Kind(name, "write"));
         if (!_meta.TryGetValue(name, out var current) || current.ETag != version)
         {
             return false;

@@ -38,13 +38,25 @@ public class InvariantTests
         Gen.Int[0, 2].Select(i => (Op)new DeleteContentOp { Instance = i }),
         Gen.Int[0, 2].Select(i => (Op)new CleanupOp { Instance = i }));
 
+    private static Gen<TimeSpan> Minutes(params int[] choices) => Gen.Int[0, choices.Length - 1].Select(i => TimeSpan.FromMinutes(choices[i]));
+
+    /// <summary>
+    /// The times of a schedule: expiry shorter and longer than the chunks' timeout and the longest receive, jumps from 15
+    /// seconds to two hours in steps of 15 seconds, and instance clocks up to 15 seconds either side of the shared clock
+    /// (so at most the tolerated 30 seconds apart).
+    /// </summary>
+    public static readonly Gen<Timing> Timings = Gen.Select(
+            Minutes(2, 5, 30), Minutes(1, 4, 10, 40), Minutes(3, 30), Gen.Int[1, 480], Gen.Int[-1, 1].Array[3])
+        .Select(t => new Timing(t.Item1, t.Item2, t.Item3, TimeSpan.FromSeconds(15 * t.Item4), [.. t.Item5.Select(o => TimeSpan.FromSeconds(15 * o))]));
+
     private static Gen<Schedule> Schedules(Gen<Op> ops, bool crashes = true, bool jumps = true) =>
         Gen.Select(
             ops.Array[1, 6],
             Gen.Int[0, 7].Array[8, 40],
             crashes ? Gen.Int[0, 60].Array[0, 2] : Gen.Const(Array.Empty<int>()),
-            jumps ? Gen.Int[0, 60].Array[0, 1] : Gen.Const(Array.Empty<int>()))
-        .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4));
+            jumps ? Gen.Int[0, 60].Array[0, 2] : Gen.Const(Array.Empty<int>()),
+            Timings)
+        .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5));
 
     private static readonly Gen<Op> Everything = Gen.Frequency((5, ChunkOps(AnyBody)), (2, Others()), (2, Writers));
 
@@ -72,12 +84,12 @@ public class InvariantTests
 
     /// <summary>
     /// Invariant 6b: chunks of one session (good bodies, so each would be accepted), the cleanup and commits, with the
-    /// clock always jumping past the session's expiry (not past a chunk's receiving lease) at some storage call; a chunk
-    /// whose lease is taken is never cut off by an expiry, whoever else finishes first.
+    /// clock jumping once or twice (by 15 s to 2 h) at some storage calls; a chunk that went on to receive is never cut off
+    /// by an expiry, whoever else finishes first, and a session lives at least its expiry after its last acknowledged chunk.
     /// </summary>
     [Fact]
     public void A_session_does_not_expire_while_a_chunk_of_it_is_being_received() =>
-        Check(Invariant.NoExpiryWhileReceiving, Gen.Select(
+        Check([Invariant.NoExpiryWhileReceiving, Invariant.LivesExpiryAfterLastChunk], Gen.Select(
                 Gen.Frequency(
                     (6, Gen.Select(Gen.Int[0, World.Pieces.Length - 1], Gen.OneOf(Gen.Const(Body.Good), Gen.Const(Body.GoodNoMd5)), Gen.Int[0, 2])
                         .Select(t => (Op)new Chunk(0, t.Item1, t.Item2) { Instance = t.Item3 })),
@@ -85,8 +97,9 @@ public class InvariantTests
                     (1, Gen.Int[0, 2].Select(i => (Op)new Commit(0) { Instance = i }))).Array[2, 6],
                 Gen.Int[0, 7].Array[8, 40],
                 Gen.Int[0, 60].Array[0, 1],
-                Gen.Int[0, 40].Array[1, 1])
-            .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4)));
+                Gen.Int[0, 40].Array[1, 2],
+                Timings)
+            .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5)));
 
     [Fact]
     public void Every_race_ends_well() => Check(Invariant.EveryRaceEndsWell, Schedules(Everything));

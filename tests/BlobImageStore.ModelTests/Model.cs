@@ -17,6 +17,9 @@ public enum Invariant
 
     /// <summary>Invariant 6, second half ("6b"): a session does not expire while a chunk of it is being received.</summary>
     NoExpiryWhileReceiving = 62,
+
+    /// <summary>A session lives at least its expiry after its last acknowledged chunk (the other bound of 6b's rule).</summary>
+    LivesExpiryAfterLastChunk = 63,
 }
 
 public sealed record Violation(Invariant Invariant, string What)
@@ -33,9 +36,11 @@ public static class Model
 {
     private const int MaxSteps = 5_000;
 
+    public static Action<string>? Trace { get; set; }
+
     public static List<Violation> Run(Schedule schedule)
     {
-        var world = new World();
+        var world = new World(schedule.Timing);
         var violations = new List<Violation>();
         var results = new Result?[schedule.Ops.Length];
         var tasks = new Task<Outcome>?[schedule.Ops.Length];
@@ -43,25 +48,57 @@ public static class Model
         var acked = new List<(int Session, ByteRange Range, byte[] Bytes, int Step)>();
         var endedAt = new Dictionary<Guid, int>();
         var crashed = new HashSet<int>();
-        var jumpedAt = -1;
+        var jumps = new List<int>();
         var step = 0;
 
-        // 6b: the chunks being received, from the record write that took their receiving lease (their first write of
-        // an open record) until their answer; each lease lasts the request's timeout from then.
+        // 6b: the chunks being received, from the moment a chunk goes on from opening its session to the block list (its
+        // first block call: whatever it read or wrote of the record before, it now receives on the strength of it) until
+        // its answer; each for its request's timeout from then. Not from a record write: chunks do not write the record each.
         var leases = new Dictionary<int, (Guid Session, DateTimeOffset Until, int Step)>();
+
+        // The time of each session's last acknowledged chunk: it may not expire sooner than its expiry after it.
+        var lastAck = new Dictionary<Guid, DateTimeOffset>();
+
+        // Refused first chunks rolling their session back (they fence the record, then read the block list): not received.
+        var rollingBack = new HashSet<int>();
+
+        // The step at which each request last asked to read a session record: an answer "expired" was decided by that read,
+        // so it contradicts only the chunks that were being received before it.
+        var readAsked = new Dictionary<int, int>();
+
+        world.Store.OnCall = (request, kind) =>
+        {
+            var index = request - 1;
+            Trace?.Invoke($"step {step} {world.Clock.GetUtcNow():HH:mm:ss} request {request} asks {kind}");
+            if (index >= 0 && kind == "record-read")
+            {
+                readAsked[index] = step;
+            }
+            if (index >= 0 && kind is "blocks-read" or "stage" && schedule.Ops[index] is Chunk receiver && !leases.ContainsKey(index) && !rollingBack.Contains(index))
+            {
+                leases[index] = (world.Sessions[receiver.Session], world.Clock.GetUtcNow() + world.ReceiveTime, step);
+            }
+        };
 
         world.Store.OnRecordChange = (before, after) =>
         {
-            var writer = Scheduler.Current - 1;
-            if (writer >= 0 && schedule.Ops[writer] is Chunk leaser && after is { State: SessionState.Open }
-                && after.SessionId == world.Sessions[leaser.Session] && !leases.ContainsKey(writer))
+            Trace?.Invoke($"   record {before?.State} -> {after?.State} (until {after?.ReceivingUntil:HH:mm:ss}, modified {after?.Modified:HH:mm:ss}, fenced {after?.Fenced})");
+            if (Scheduler.Current > 0 && schedule.Ops[Scheduler.Current - 1] is Chunk && after is { Fenced: true } && before is { Fenced: false })
             {
-                leases[writer] = (after.SessionId, world.Clock.GetUtcNow() + World.ChunkTimeout, step);
+                rollingBack.Add(Scheduler.Current - 1);
+            }
+            if (after is null && before is not null && !SessionMachine.IsTombstone(before.State)
+                && acked.Any(a => world.Sessions[a.Session] == before.SessionId && a.Step >= 0))
+            {
+                // A session whose chunks were acknowledged may end (a tombstone says so), never vanish: its owner's next
+                // chunk would silently start a new session without them.
+                violations.Add(new(Invariant.AcknowledgedIsFinal, $"step {step}: the {before.State} record of session {Name(world, before.SessionId)} was deleted after chunks of it were acknowledged"));
             }
 
             if (after is { State: SessionState.Expired } && before is not { State: SessionState.Expired })
             {
                 CheckReceiving(after.SessionId, "was tombstoned as expired");
+                CheckLived(after.SessionId, "was tombstoned as expired");
             }
 
             if (before is not null && SessionMachine.IsTombstone(before.State) && (after is null || !SessionMachine.IsTombstone(after.State)))
@@ -100,10 +137,10 @@ public static class Model
                 continue;
             }
 
-            if (schedule.Jumps.Contains(step) && jumpedAt < 0)
+            if (schedule.Jumps.Contains(step) && !jumps.Contains(step))
             {
-                world.Clock.Advance(World.Jump);
-                jumpedAt = step;
+                world.Clock.Advance(schedule.Timing.Jump);
+                jumps.Add(step);
             }
 
             world.Scheduler.Resume(id);
@@ -134,22 +171,39 @@ public static class Model
             var op = schedule.Ops[i];
             var result = task.IsCompletedSuccessfully
                 ? new Result(op, task.Result, null, false, started[i], step)
-                : new Result(op, null, task.Exception?.GetBaseException(), false, started[i], step);
-            results[i] = result;
+                : new Result(op, null, task.Exception?.GetBaseException() ?? new OperationCanceledException(), false, started[i], step); // a cancelled task has no Exception
             if (result.Outcome is SessionEnded { Record.State: SessionState.Open or SessionState.Pending or SessionState.Expired } expired)
             {
-                CheckReceiving(expired.Record.SessionId, $"was answered expired to {op}");
+                // Checked before the answer is recorded: a chunk answered "expired" while it was itself received counts too.
+                CheckReceiving(expired.Record.SessionId, $"was answered expired to {op}", readAsked.GetValueOrDefault(i, step));
+                CheckLived(expired.Record.SessionId, $"was answered expired to {op}");
             }
 
-            OnCompleted(world, result, acked, endedAt, jumpedAt, violations);
+            results[i] = result;
+            if (op is Chunk acker && result.Outcome is { Succeeded: true })
+            {
+                lastAck[world.Sessions[acker.Session]] = world.Clock.GetUtcNow();
+            }
+
+            OnCompleted(world, result, acked, endedAt, jumps, violations);
         }
 
-        void CheckReceiving(Guid session, string what)
+        void CheckLived(Guid session, string what)
+        {
+            var now = world.Clock.GetUtcNow();
+            if (lastAck.TryGetValue(session, out var acked) && now < acked + schedule.Timing.Expiry)
+            {
+                violations.Add(new(Invariant.LivesExpiryAfterLastChunk,
+                    $"step {step}: session {Name(world, session)} {what} at {now:HH:mm:ss}, less than its expiry ({schedule.Timing.Expiry.TotalMinutes} min) after its last acknowledged chunk at {acked:HH:mm:ss}"));
+            }
+        }
+
+        void CheckReceiving(Guid session, string what, int decidedAt = int.MaxValue)
         {
             var now = world.Clock.GetUtcNow();
             foreach (var (request, lease) in leases)
             {
-                if (lease.Session == session && results[request] is null && now < lease.Until)
+                if (lease.Session == session && results[request] is null && now < lease.Until && lease.Step < decidedAt)
                 {
                     violations.Add(new(Invariant.NoExpiryWhileReceiving,
                         $"step {step}: session {Name(world, session)} {what} while chunk #{request + 1} ({schedule.Ops[request]}) was being received (lease taken at step {lease.Step}, until {lease.Until:HH:mm}, now {now:HH:mm})"));
@@ -168,7 +222,7 @@ public static class Model
                 var (body, md5, _) = world.ChunkBody(c);
                 var range = World.Pieces[c.Piece];
                 var request = new ChunkRequest(World.Path, world.Sessions[c.Session], new ContentRange(range.First, range.Last, World.FileSize),
-                    c.Body == Body.Cut ? null : body.Length, md5, World.Principal(c.Caller), World.ChunkTimeout);
+                    c.Body == Body.Cut ? null : body.Length, md5, World.Principal(c.Caller), world.Timing.ChunkTimeout);
                 return await instance.Sessions.UploadChunkAsync(request, new MemoryStream(body), CancellationToken.None);
             case Commit c:
                 return await instance.Sessions.CommitAsync(world.Sessions[c.Session], World.Principal(c.Caller), CancellationToken.None);
@@ -189,16 +243,16 @@ public static class Model
         }
     }
 
-    private static bool Stalled(Result result, int jumpedAt) => jumpedAt >= result.Started && jumpedAt <= result.Ended;
+    private static bool Stalled(Result result, List<int> jumps) => jumps.Any(j => j >= result.Started && j <= result.Ended);
 
     private static void OnCompleted(World world, Result result, List<(int, ByteRange, byte[], int)> acked,
-        Dictionary<Guid, int> endedAt, int jumpedAt, List<Violation> violations)
+        Dictionary<Guid, int> endedAt, List<int> jumps, List<Violation> violations)
     {
         if (result.Error is { } error)
         {
             // A request stalled past a clock jump (longer than its lease) loses its lease or deadline: its answer is a
             // timeout (504), and nothing of it counts. Anything else is a failure.
-            if (!(Stalled(result, jumpedAt) && error is OperationCanceledException))
+            if (!(Stalled(result, jumps) && error is OperationCanceledException))
             {
                 violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} failed with {error.GetType().Name}: {error.Message}"));
             }
@@ -213,7 +267,7 @@ public static class Model
 
         // A whole-file write that lost its claim, or whose blocks another writer discarded, answers "retry" (503): only a
         // write stalled past a clock jump may (its lease ended meanwhile).
-        if (result.Outcome is WriteLeaseLost or UploadDiscarded && !Stalled(result, jumpedAt))
+        if (result.Outcome is WriteLeaseLost or UploadDiscarded && !Stalled(result, jumps))
         {
             violations.Add(new(Invariant.EveryRaceEndsWell, $"{result.Op} answered 503 ({result.Outcome}) without stalling"));
         }

@@ -6,10 +6,11 @@ namespace BlobImageStore.ModelTests;
 
 /// <summary>
 /// Invariant 6b, the schedule the model found (<see cref="InvariantTests.A_session_does_not_expire_while_a_chunk_of_it_is_being_received"/>)
-/// written out step by step: chunk A takes its receiving lease and streams; chunk B of the same session arrives, is
-/// received and answered; the clock jumps past the session's expiry (not past A's lease); the cleanup runs; A ends.
-/// Before the leases were listed, B's answer cleared the one lease of the record and the cleanup expired the session
-/// under A.
+/// written out step by step: chunk A opens the session and streams; chunk B of the same session arrives, is received and
+/// answered; the clock jumps past the session's expiry after B (not past A's deadline); the cleanup runs; A ends. When
+/// each chunk held a lease in the record, B's answer once cleared the one lease of the record and the cleanup expired the
+/// session under A. Since #14 chunks hold no lease each: the open moved the session's horizon past A's deadline (plus
+/// the clock skew), and B's acknowledgement (a read) cannot move it back.
 /// </summary>
 public class ReceivingLeaseTests
 {

@@ -49,12 +49,29 @@ public enum Body
     Cut,
 }
 
-/// <summary>One schedule: requests started at once, the order of their storage calls, crashes and clock jumps.</summary>
-public sealed record Schedule(Op[] Ops, int[] Choices, int[] Crashes, int[] Jumps)
+/// <summary>
+/// The times of one schedule: the session expiry, the chunks' request timeout, the longest receive, the size of each
+/// clock jump, and each instance's clock offset from the shared clock (within <see cref="SessionRules.ClockSkew"/> of
+/// each other, as the protocol tolerates). Varied per schedule so that every order of expiry, timeout and jump occurs.
+/// </summary>
+public sealed record Timing(TimeSpan Expiry, TimeSpan ChunkTimeout, TimeSpan MaxReceive, TimeSpan Jump, TimeSpan[] Offsets)
 {
+    /// <summary>The fixed times of the tests written before timings varied: expiry 5 min, timeout 10 min, jump 6 min, one clock.</summary>
+    public static Timing Default { get; } = new(World.Expiry, World.ChunkTimeout, TimeSpan.FromMinutes(30), World.Jump, [TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero]);
+
+    public override string ToString() =>
+        $"expiry {Expiry.TotalMinutes} min, chunk timeout {ChunkTimeout.TotalMinutes} min, max receive {MaxReceive.TotalMinutes} min, jump {Jump.TotalMinutes} min, " +
+        $"clock offsets [{string.Join(", ", Offsets.Select(o => $"{o.TotalSeconds} s"))}]";
+}
+
+/// <summary>One schedule: requests started at once, the order of their storage calls, crashes and clock jumps.</summary>
+public sealed record Schedule(Op[] Ops, int[] Choices, int[] Crashes, int[] Jumps, Timing? Times = null)
+{
+    public Timing Timing => Times ?? Timing.Default;
+
     public override string ToString() =>
         $"ops: [{string.Join(", ", Ops.Select((o, i) => $"#{i + 1} {o} on instance {o.Instance}"))}]; choices: [{string.Join(",", Choices)}]; " +
-        $"crash at steps: [{string.Join(",", Crashes)}]; clock jumps past expiry at steps: [{string.Join(",", Jumps)}]";
+        $"crash at steps: [{string.Join(",", Crashes)}]; clock jumps at steps: [{string.Join(",", Jumps)}]; {Timing}";
 }
 
 /// <summary>What happened to one request.</summary>
@@ -81,14 +98,20 @@ public sealed class World
     public static readonly byte[] SourceBytes = [.. Enumerable.Range(100, 11).Select(i => (byte)i)];
     public static readonly byte[] UploadBytes = [.. Enumerable.Range(200, 13).Select(i => (byte)i)];
 
-    public World()
+    public World(Timing? timing = null)
     {
+        Timing = timing ?? Timing.Default;
         Store = new InMemoryStore(Scheduler);
         Store.PutDirect(Source.Value, SourceBytes);
         Sessions = [Guid.NewGuid(), Guid.NewGuid()];
         Files = [Bytes(1), Bytes(2)];
-        Instances = [.. Enumerable.Range(0, 3).Select(_ => new Instance(Store, Clock))];
+        Instances = [.. Enumerable.Range(0, 3).Select(i => new Instance(Store, new SkewedClock(Clock, Timing.Offsets[i]), Timing))];
     }
+
+    public Timing Timing { get; }
+
+    /// <summary>How long a chunk of this world is received at most: its timeout, at most the longest receive.</summary>
+    public TimeSpan ReceiveTime => Instances[0].Machine.Rules.ReceiveTime(Timing.ChunkTimeout);
 
     public Scheduler Scheduler { get; } = new();
 
@@ -138,9 +161,9 @@ public sealed class World
 
     public sealed class Instance
     {
-        public Instance(InMemoryStore store, TimeProvider clock)
+        public Instance(InMemoryStore store, TimeProvider clock, Timing timing)
         {
-            var rules = new SessionRules(BlockSize, 1_000_000, Expiry, TimeSpan.FromDays(7));
+            var rules = new SessionRules(BlockSize, 1_000_000, timing.Expiry, TimeSpan.FromDays(7)) { MaxReceive = timing.MaxReceive };
             Machine = new SessionMachine(rules);
             var retry = ConflictRetry.Immediate;
             Sessions = new UploadSessions(store, store, store, new ChunkStreamer(store, BlockBufferPool.Unbounded()), Machine, retry, clock, NullLogger<UploadSessions>.Instance);
@@ -166,4 +189,19 @@ public sealed class World
 
         public ContentRemoval Removal { get; }
     }
+}
+
+/// <summary>An instance's clock: the shared <see cref="FakeTimeProvider"/> plus a fixed offset (timers run on the shared one).</summary>
+public sealed class SkewedClock(FakeTimeProvider shared, TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => shared.GetUtcNow() + offset;
+
+    public override long GetTimestamp() => shared.GetTimestamp();
+
+    public override long TimestampFrequency => shared.TimestampFrequency;
+
+    public override TimeZoneInfo LocalTimeZone => shared.LocalTimeZone;
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        shared.CreateTimer(callback, state, dueTime, period);
 }

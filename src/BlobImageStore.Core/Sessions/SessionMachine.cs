@@ -52,6 +52,22 @@ public sealed class SessionMachine(SessionRules rules)
         return record.ReceivingUntil is { } until && until > idle ? until : idle;
     }
 
+    /// <summary>
+    /// True when the session's expiry is less than <paramref name="ahead"/> + <see cref="SessionRules.ClockSkew"/> away:
+    /// a chunk then writes the record (<see cref="Extended"/>) instead of relying on a read. A chunk opening needs its own
+    /// deadline ahead (no instance, whatever its clock within the skew, may expire the session while it is received); a
+    /// chunk being acknowledged needs <see cref="SessionRules.Expiry"/> ahead.
+    /// </summary>
+    public bool NeedsExtension(UploadSessionRecord record, DateTimeOffset now, TimeSpan ahead) =>
+        ExpiresAt(record) < now + ahead + rules.ClockSkew;
+
+    /// <summary>The record with its horizon moved to <paramref name="now"/> + <see cref="SessionRules.Horizon"/> (never back).</summary>
+    public UploadSessionRecord Extended(UploadSessionRecord record, DateTimeOffset now)
+    {
+        var horizon = now + rules.Horizon;
+        return record with { Modified = now, ReceivingUntil = record.ReceivingUntil is { } until && until > horizon ? until : horizon };
+    }
+
     /// <summary>Open or pending, and not expired.</summary>
     public bool IsLive(UploadSessionRecord record, DateTimeOffset now) => IsOpen(record.State) && now < ExpiresAt(record);
 

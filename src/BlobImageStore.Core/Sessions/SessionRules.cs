@@ -2,7 +2,7 @@ namespace BlobImageStore.Sessions;
 
 /// <summary>The protocol's settings, from <c>ImageStoreOptions</c>.</summary>
 /// <param name="BlockSize">Staging block size of new sessions (recorded with each session).</param>
-/// <param name="Expiry">A session expires this long after its last accepted chunk (or its receiving lease, if later).</param>
+/// <param name="Expiry">A session lives at least this long after its last accepted chunk, and at most <see cref="Horizon"/> after its last chunk (docs/protocol.md).</param>
 /// <param name="Retention">How long tombstones are kept.</param>
 public sealed record SessionRules(int BlockSize, long MaxChunkSize, TimeSpan Expiry, TimeSpan Retention)
 {
@@ -15,8 +15,20 @@ public sealed record SessionRules(int BlockSize, long MaxChunkSize, TimeSpan Exp
     /// <summary>Clock difference tolerated between instances: a lease is taken over only this long after it ended.</summary>
     public TimeSpan ClockSkew { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Longest receiving lease a chunk takes when its request has no deadline.</summary>
+    /// <summary>Longest time a chunk may be received (its deadline when its request has none).</summary>
     public TimeSpan MaxReceive { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// How far a record write moves the session's horizon (<see cref="UploadSessionRecord.ReceivingUntil"/>):
+    /// 1.5 × max(<see cref="Expiry"/>, <see cref="MaxReceive"/>) + <see cref="ClockSkew"/>. A chunk needs at most
+    /// max(its deadline, <see cref="Expiry"/>) + <see cref="ClockSkew"/> ahead, so after a write the chunks of a busy
+    /// session write again only once in at least half of max(<see cref="Expiry"/>, <see cref="MaxReceive"/>).
+    /// </summary>
+    public TimeSpan Horizon => (Expiry > MaxReceive ? Expiry : MaxReceive) * 1.5 + ClockSkew;
+
+    /// <summary>How long a chunk of a request with <paramref name="timeout"/> may be received: the timeout, at most <see cref="MaxReceive"/>.</summary>
+    public TimeSpan ReceiveTime(TimeSpan? timeout) =>
+        timeout is { } t && t < MaxReceive ? (t > TimeSpan.Zero ? t : TimeSpan.Zero) : MaxReceive;
 
     public ChunkLayout Layout(UploadSessionRecord? record) =>
         new(record is { BlockSize: > 0 } r ? r.BlockSize : BlockSize, MaxChunkSize);

@@ -10,12 +10,17 @@ namespace BlobImageStore.Sessions;
 /// </summary>
 /// <param name="Owner">The stable identity of the principal that started the session (<see cref="SessionOwners"/>); null in records written before sessions were bound.</param>
 /// <param name="BlockSize">The staging block size chosen when the session started (0 in records of protocol version 1).</param>
-/// <param name="ReceivingUntil">The latest end of the <see cref="Receiving"/> leases: the session does not expire before.</param>
+/// <param name="ReceivingUntil">The session's horizon: it does not expire before this (<see cref="SessionMachine.ExpiresAt"/>).
+/// Chunks do not write the record each: a chunk moves the horizon (<see cref="SessionMachine.Extended"/>) only when it
+/// would otherwise not cover the chunk's deadline or <see cref="SessionRules.Expiry"/> after its acknowledgement
+/// (docs/protocol.md, "Expiry"). Records of earlier versions also carry a <c>Receiving</c> list of per-chunk leases; it is
+/// ignored when read (this field was always the latest of them) and not written any more.</param>
 /// <param name="Ended">When the session ended (tombstones only).</param>
-/// <param name="ReceivedBytes">Bytes received as of the last accepted chunk (for <c>$/Info</c>; ExpectedRanges always come from the blocks).</param>
-/// <param name="Receiving">The receiving leases of the chunks being received: each chunk adds its own as it arrives and
-/// removes it when it is answered (leases past their end are dropped by any write), so one chunk's end never cuts
-/// another's lease short.</param>
+/// <param name="ReceivedBytes">Bytes received as of the last record write (for <c>$/Info</c>; ExpectedRanges always come from
+/// the blocks). Chunks write the record only when the horizon needs it, so this lags behind the blocks between writes.</param>
+/// <param name="Fenced">Set by a commit or a refused first chunk's roll-back before it reads the block list to decide; while
+/// set, a chunk is acknowledged only by a conditional write of the record (not by a read), so it is ordered against that
+/// decision. Cleared again by a commit that found the session incomplete.</param>
 public sealed record UploadSessionRecord(
     Guid SessionId,
     string Path,
@@ -29,28 +34,7 @@ public sealed record UploadSessionRecord(
     DateTimeOffset? ReceivingUntil = null,
     DateTimeOffset? Ended = null,
     long ReceivedBytes = 0,
-    IReadOnlyList<ReceivingLease>? Receiving = null)
-{
-    /// <summary>The record with <paramref name="lease"/> added to the live leases.</summary>
-    public UploadSessionRecord WithLease(ReceivingLease lease, DateTimeOffset now) => WithLeases([.. Live(now), lease]);
-
-    /// <summary>The record without <paramref name="lease"/> (its chunk was answered); the other live leases stay.</summary>
-    public UploadSessionRecord WithoutLease(ReceivingLease lease, DateTimeOffset now) => WithLeases([.. Live(now).Where(l => l.Id != lease.Id)]);
-
-    // A record written before leases were listed has only ReceivingUntil: it stays a lease of its own.
-    private IEnumerable<ReceivingLease> Live(DateTimeOffset now) =>
-        (Receiving ?? (ReceivingUntil is { } until ? [new ReceivingLease(0, until)] : [])).Where(l => l.Until > now);
-
-    private UploadSessionRecord WithLeases(List<ReceivingLease> leases) => this with
-    {
-        Receiving = leases.Count == 0 ? null : leases,
-        ReceivingUntil = leases.Count == 0 ? null : leases.Max(l => l.Until),
-    };
-}
-
-/// <summary>A chunk's receiving lease: the session does not expire before <paramref name="Until"/> (the request's deadline).</summary>
-/// <param name="Id">Random per request, so that the chunk removes its own lease and no other.</param>
-public sealed record ReceivingLease(long Id, DateTimeOffset Until);
+    bool Fenced = false);
 
 /// <summary>The session state machine's states (see docs/protocol.md).</summary>
 public enum SessionState

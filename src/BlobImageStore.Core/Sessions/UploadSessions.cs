@@ -7,7 +7,7 @@ namespace BlobImageStore.Sessions;
 
 /// <summary>An UploadChunk as the HTTP layer hands it over.</summary>
 /// <param name="Caller">The caller's stable identity, recorded as the owner of a new session (<see cref="SessionOwners"/>); null: not checked.</param>
-/// <param name="Timeout">The request's timeout; the chunk's receiving lease ends then (at most <see cref="SessionRules.MaxReceive"/>).</param>
+/// <param name="Timeout">The request's timeout: the chunk is received until then at most (at most <see cref="SessionRules.MaxReceive"/>), and the session does not expire before.</param>
 public sealed record ChunkRequest(StorePath Path, Guid SessionId, ContentRange Range, long? ContentLength, byte[]? ContentMd5, string? Caller = null, TimeSpan? Timeout = null);
 
 /// <summary>An open session and what it still misses.</summary>
@@ -20,8 +20,9 @@ public sealed record SessionStatus(UploadSessionRecord Record, IReadOnlyList<Byt
 /// <list type="number">
 /// <item>Acknowledged is final: a chunk's blocks carry its attempt's nonce, so no later request re-stages them; its final
 /// block carries its digest; after staging it checks that no other attempt holds other bytes for an overlapping range
-/// (else it voids itself and answers 409); and it answers 200 only after a conditional touch of the record, which a
-/// commit's switch to Committing orders against.</item>
+/// (else it voids itself and answers 409); and it answers 200 only after reading the record Open again (or, while a
+/// commit or roll-back has fenced it, after a conditional write), which a commit's switch to Committing orders against
+/// (docs/protocol.md, "Acknowledgement").</item>
 /// <item>A refused request changes nothing: nothing of it counts (no final block, or a void marker).</item>
 /// <item>Re-sends are verified against the digest in the block ID: same bytes 200, other bytes 409.</item>
 /// <item>One write authority per path: the path claim (<see cref="PathWrites"/> for whole-file writers).</item>
@@ -50,47 +51,53 @@ public sealed partial class UploadSessions(
             return outsideTheRules;
         }
 
-        var opened = await retry.RunAsync(_ => OpenAsync(request, cancellationToken), () => new Opened(null, new Busy(request.SessionId, request.Path.Value)), cancellationToken);
+        var created = new Created();
+        var opened = await retry.RunAsync(_ => OpenAsync(request, created, cancellationToken), () => new Opened(null, new Busy(request.SessionId, request.Path.Value)), cancellationToken);
         if (opened.Refusal is { } refused)
         {
+            if (created.Version is { } mine)
+            {
+                await RollBackAsync(mine); // created, then refused by a retry of the open (e.g. the path was taken meanwhile)
+            }
+
             return refused;
         }
 
         Outcome outcome;
         try
         {
-            outcome = await ReceiveAsync(request, opened.Session!.Value, opened.Lease, body, cancellationToken);
+            outcome = await ReceiveAsync(request, opened.Session!.Value, opened.Deadline, body, cancellationToken);
         }
-        catch when (opened.Created)
+        catch when (created.Version is not null)
         {
             // A first chunk that failed (timeout, dropped connection, storage error) leaves no session behind either.
-            await RollBackAsync(opened.Session!.Value);
+            await RollBackAsync(created.Version.Value);
             throw;
         }
 
-        if (!outcome.Succeeded && opened.Created)
+        if (!outcome.Succeeded && created.Version is { } version)
         {
-            await RollBackAsync(opened.Session!.Value);
+            await RollBackAsync(version);
         }
 
         return outcome;
     }
 
-    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, ReceivingLease? lease, Stream body, CancellationToken cancellationToken)
+    private async Task<Outcome> ReceiveAsync(ChunkRequest request, Versioned<UploadSessionRecord> session, DateTimeOffset deadline, Stream body, CancellationToken cancellationToken)
     {
         var record = session.Value;
         var layout = machine.Rules.Layout(record);
         var range = request.Range;
 
-        // The receiving lease written by OpenAsync ends here: the chunk may not outlive it.
-        using var ending = new CancellationTokenSource(Max(TimeSpan.Zero, lease!.Until - clock.GetUtcNow()), clock);
+        // The open made sure the session does not expire before this deadline (plus the clock skew): the chunk may not outlive it.
+        using var ending = new CancellationTokenSource(Max(TimeSpan.Zero, deadline - clock.GetUtcNow()), clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, ending.Token);
         var token = linked.Token;
 
         if (range.IsEmptyFile)
         {
             var empty = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
-            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, lease, cancellationToken);
+            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, cancellationToken);
         }
 
         var view = await ViewAsync(record, token);
@@ -110,7 +117,7 @@ public sealed partial class UploadSessions(
             }
 
             return exact.Any(c => c.Digest == check.Digest)
-                ? await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, lease, cancellationToken)
+                ? await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, cancellationToken)
                 : new ResendConflict(record.SessionId, range.Range);
         }
 
@@ -128,14 +135,22 @@ public sealed partial class UploadSessions(
 
         // Another attempt may have staged other bytes for an overlapping range meanwhile. Whoever sees the other stands
         // back; an attempt already answered 200 was alone when it looked, so it is never the one that stands back.
-        var after = await ViewAsync(record, token);
+        // Past the body, the deadline no longer cuts the request short: a chunk stopped between its final block and this
+        // check could not void itself, and would leave a second copy beside an acknowledged one.
+        var after = await ViewAsync(record, cancellationToken);
         if (after.Contests(range.Range, target.Nonce, staged.Digest))
         {
             await streamer.VoidAsync(range, target, cancellationToken);
             return new RaceConflict(record.SessionId, range.Range);
         }
 
-        var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, lease, cancellationToken);
+        var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, cancellationToken);
+        if (done is SessionEnded { Record.State: SessionState.Open or SessionState.Pending })
+        {
+            // Refused because the session expired under a stalled request: its copy must not count if the session revives.
+            await streamer.VoidAsync(range, target, cancellationToken);
+        }
+
         LogChunk(logger, record.SessionId, record.Path, range.First, range.Last, range.Total, done.GetType().Name);
         return done;
     }
@@ -288,14 +303,24 @@ public sealed partial class UploadSessions(
         }
     }
 
-    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, bool Created = false, ReceivingLease? Lease = null);
+    /// <param name="Deadline">Until when the chunk may be received: the open made sure the session lives until then plus the clock skew.</param>
+    private sealed record Opened(Versioned<UploadSessionRecord>? Session, Outcome? Refusal, DateTimeOffset Deadline = default);
 
-    /// <summary>Reads or creates the session, takes its path claim if it has none yet, and writes the receiving lease.</summary>
-    private async Task<Opened?> OpenAsync(ChunkRequest request, CancellationToken cancellationToken)
+    /// <summary>The version of the record this request created and last wrote, if it created the session (for the roll-back).</summary>
+    private sealed class Created
     {
-        var now = clock.GetUtcNow();
+        public Versioned<UploadSessionRecord>? Version { get; set; }
+    }
+
+    /// <summary>
+    /// Reads or creates the session and takes its path claim if it has none yet. It writes the record only when it must:
+    /// to open a pending session, or when the session's expiry is nearer than this chunk's deadline plus the clock skew
+    /// (<see cref="SessionMachine.NeedsExtension"/>); the chunks of a busy session otherwise only read it.
+    /// </summary>
+    private async Task<Opened?> OpenAsync(ChunkRequest request, Created created, CancellationToken cancellationToken)
+    {
         var existing = await records.GetAsync(request.SessionId, cancellationToken);
-        var created = false;
+        var now = clock.GetUtcNow();
         if (existing is null)
         {
             var fresh = new UploadSessionRecord(request.SessionId, request.Path.Value, request.Range.Total, NewKey(), now, now,
@@ -306,7 +331,7 @@ public sealed partial class UploadSessions(
             }
 
             existing = new(fresh, version);
-            created = true;
+            created.Version = existing;
             LogStarted(logger, fresh.SessionId, fresh.Path, fresh.FileSize);
         }
 
@@ -347,28 +372,62 @@ public sealed partial class UploadSessions(
                     return null;
                 case PathHeld held:
                     // This session never got its path: remove its record, so nothing is left of the refused request.
-                    await records.TryDeleteAsync(record.SessionId, session.Version, cancellationToken);
+                    if (await records.TryDeleteAsync(record.SessionId, session.Version, cancellationToken))
+                    {
+                        created.Version = null;
+                    }
+
                     return new Opened(null, held);
             }
         }
 
-        var lease = new ReceivingLease(NewNonce(), now + (request.Timeout is { } timeout && timeout < machine.Rules.MaxReceive ? Max(TimeSpan.Zero, timeout) : machine.Rules.MaxReceive));
-        var opened = record.WithLease(lease, now) with { State = SessionState.Open, Modified = now };
-        return await records.TryReplaceAsync(opened, session.Version, cancellationToken) is { } openedVersion
-            ? new Opened(new(opened, openedVersion), null, created, lease)
-            : null;
+        var receive = machine.Rules.ReceiveTime(request.Timeout);
+        if (record.State == SessionState.Open && !machine.NeedsExtension(record, now, receive))
+        {
+            // The common case: the session lives past this chunk's deadline on every instance; nothing to write.
+            return new Opened(session, null, now + receive);
+        }
+
+        var opened = machine.Extended(record, now) with { State = SessionState.Open };
+        if (await records.TryReplaceAsync(opened, session.Version, cancellationToken) is not { } openedVersion)
+        {
+            return null;
+        }
+
+        if (created.Version is not null)
+        {
+            created.Version = new(opened, openedVersion);
+        }
+
+        // The deadline counts from after the write (it may have taken long): the horizon just written must cover it.
+        var start = clock.GetUtcNow();
+        return machine.NeedsExtension(opened, start, receive) ? null : new Opened(new(opened, openedVersion), null, start + receive);
     }
 
     /// <summary>
-    /// A refused first chunk leaves no session behind: its record is removed (If-Match the version this request wrote, so
-    /// a session that another chunk has touched since stays) and its claim released.
+    /// A refused first chunk leaves no session behind: unless another chunk wrote the record since this request did, the
+    /// record is fenced (If-Match the version this request wrote), the block list read, and — when no other chunk of the
+    /// session is complete in it — the record removed (If-Match the fenced version) and its claim released. The fence makes
+    /// a chunk that is being acknowledged meanwhile write the record, which this delete then loses to.
     /// </summary>
     private async Task RollBackAsync(Versioned<UploadSessionRecord> session)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            if (await records.TryDeleteAsync(session.Value.SessionId, session.Version, timeout.Token))
+            var fenced = session.Value with { Fenced = true };
+            if (await records.TryReplaceAsync(fenced, session.Version, timeout.Token) is not { } version)
+            {
+                return; // Another chunk touched the session: it stays.
+            }
+
+            if ((await ViewAsync(fenced, timeout.Token)).Complete.Count > 0)
+            {
+                await records.TryReplaceAsync(fenced with { Fenced = false }, version, timeout.Token);
+                return; // Another chunk of the session is in: it stays.
+            }
+
+            if (await records.TryDeleteAsync(session.Value.SessionId, version, timeout.Token))
             {
                 await ReleaseClaimAsync(session.Value, timeout.Token);
             }
@@ -380,11 +439,16 @@ public sealed partial class UploadSessions(
         }
     }
 
-    /// <summary>The acknowledgement: a conditional touch of the record, which only an open session of this key accepts.</summary>
-    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, ReceivingLease? lease, CancellationToken cancellationToken) =>
-        retry.RunAsync<Outcome>(async attempt =>
+    /// <summary>
+    /// The acknowledgement: the record is read again and must still be Open with this key (a commit's switch to
+    /// Committing, a delete or an expiry before this read refuses the chunk). It is written (If-Match) only when the
+    /// session would otherwise expire less than <see cref="SessionRules.Expiry"/> (plus the clock skew) from now, or
+    /// while a commit or roll-back has fenced it; a lost write reads again and decides again.
+    /// </summary>
+    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, CancellationToken cancellationToken) =>
+        retry.RunAsync<Outcome>(async _ =>
         {
-            var current = attempt == 0 ? session : await records.GetAsync(session.Value.SessionId, cancellationToken);
+            var current = await records.GetAsync(session.Value.SessionId, cancellationToken);
             if (current is not { } c || c.Value.Key != session.Value.Key)
             {
                 return new SessionNotFound(session.Value.SessionId);
@@ -400,12 +464,27 @@ public sealed partial class UploadSessions(
                     return new SessionEnded(c.Value, machine.EndedAt(c.Value));
             }
 
-            // Not expired by time here: a session is only ever ended by a conditional write (a tombstone), and this
-            // chunk's receiving lease kept it live while the chunk was read.
-            // The chunk is in: its receiving lease ends; those of chunks still being received stay.
+            // The open made sure no instance expires the session before this chunk's deadline; a chunk that stalled past
+            // it may find the session expired (other requests may have been told so already): it is refused, never revives it.
             var now = clock.GetUtcNow();
-            var touched = c.Value.WithoutLease(lease!, now) with { Modified = now, ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
-            return await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null ? null : success;
+            if (machine.IsExpired(c.Value, now))
+            {
+                return new SessionEnded(c.Value, machine.ExpiresAt(c.Value));
+            }
+
+            if (!c.Value.Fenced && !machine.NeedsExtension(c.Value, now, machine.Rules.Expiry))
+            {
+                return success;
+            }
+
+            var touched = machine.Extended(c.Value, now) with { ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
+            if (await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null)
+            {
+                return null;
+            }
+
+            // A write that took so long that the horizon it set no longer covers the expiry from now: decide again.
+            return machine.NeedsExtension(touched, clock.GetUtcNow(), machine.Rules.Expiry) ? null : success;
         }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
 
     private async Task<Outcome?> CommitOnceAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
@@ -433,16 +512,36 @@ public sealed partial class UploadSessions(
         }
 
         var path = StorePath.Parse(record.Path);
+        if (record.State != SessionState.Committing && !record.Fenced)
+        {
+            // The fence first (If-Match): from here on chunks are acknowledged by a write, which the switch below orders
+            // against; a chunk acknowledged by a read before the fence staged its blocks before the block list is read.
+            record = record with { Fenced = true };
+            if (await records.TryReplaceAsync(record, session.Version, cancellationToken) is not { } fencedVersion)
+            {
+                return null;
+            }
+
+            session = new(record, fencedVersion);
+        }
+
         var view = await ViewAsync(record, cancellationToken);
         var order = view.CommitOrder();
         if (order is null)
         {
+            if (record.State != SessionState.Committing)
+            {
+                // Not complete: lift the fence again (If-Match; if a chunk wrote meanwhile, the next commit lifts it).
+                await records.TryReplaceAsync(record with { Fenced = false }, session.Version, cancellationToken);
+            }
+
             return new Incomplete(sessionId, record.FileSize, view.Missing);
         }
 
         if (record.State != SessionState.Committing)
         {
-            // Open → Committing (If-Match): from here on no chunk is acknowledged, so the order read above is final.
+            // Open → Committing (If-Match the fenced version the block list was read under): from here on no chunk is
+            // acknowledged, and every chunk acknowledged before is in the order read above (docs/protocol.md).
             var committing = record with { State = SessionState.Committing, Modified = now };
             if (await records.TryReplaceAsync(committing, session.Version, cancellationToken) is not { } version)
             {
