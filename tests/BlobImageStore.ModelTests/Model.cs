@@ -54,12 +54,13 @@ public static class Model
         // 6b: the chunks being received, from the moment a chunk goes on from opening its session to the block list (its
         // first block call: whatever it read or wrote of the record before, it now receives on the strength of it) until
         // its answer; each for its request's timeout from then. Not from a record write: chunks do not write the record each.
-        var leases = new Dictionary<int, (Guid Session, DateTimeOffset Until, int Step)>();
+        var leases = new Dictionary<int, (Guid Session, ulong Key, DateTimeOffset Until, int Step)>();
 
         // The time of each session's last acknowledged chunk: it may not expire sooner than its expiry after it.
         var lastAck = new Dictionary<Guid, DateTimeOffset>();
 
         // Refused first chunks rolling their session back (they fence the record, then read the block list): not received.
+        // Recognised by their fence write, which changes nothing else (the record may be fenced already, by a commit).
         var rollingBack = new HashSet<int>();
 
         // The step at which each request last asked to read a session record: an answer "expired" was decided by that read,
@@ -76,14 +77,19 @@ public static class Model
             }
             if (index >= 0 && kind is "blocks-read" or "stage" && schedule.Ops[index] is Chunk receiver && !leases.ContainsKey(index) && !rollingBack.Contains(index))
             {
-                leases[index] = (world.Sessions[receiver.Session], world.Clock.GetUtcNow() + world.ReceiveTime, step);
+                // The incarnation it receives on: a refused first chunk's roll-back may delete the record under it (it then
+                // gets 404), and a later first chunk may create the id again with another key: another session.
+                var key = world.Store.Records.FirstOrDefault(r => r.SessionId == world.Sessions[receiver.Session])?.Key ?? 0;
+                leases[index] = (world.Sessions[receiver.Session], key, world.Clock.GetUtcNow() + world.ReceiveTime, step);
             }
         };
 
         world.Store.OnRecordChange = (before, after) =>
         {
             Trace?.Invoke($"   record {before?.State} -> {after?.State} (until {after?.ReceivingUntil:HH:mm:ss}, modified {after?.Modified:HH:mm:ss}, fenced {after?.Fenced})");
-            if (Scheduler.Current > 0 && schedule.Ops[Scheduler.Current - 1] is Chunk && after is { Fenced: true } && before is { Fenced: false })
+            // A chunk's write that only sets the fence is a roll-back's (an open's write always moves the state or the
+            // horizon); the record may already carry a commit's fence, which an open's write keeps: then nothing changes.
+            if (Scheduler.Current > 0 && schedule.Ops[Scheduler.Current - 1] is Chunk && after is { Fenced: true } && before is not null && before with { Fenced = true } == after)
             {
                 rollingBack.Add(Scheduler.Current - 1);
             }
@@ -97,7 +103,7 @@ public static class Model
 
             if (after is { State: SessionState.Expired } && before is not { State: SessionState.Expired })
             {
-                CheckReceiving(after.SessionId, "was tombstoned as expired");
+                CheckReceiving(after.SessionId, after.Key, "was tombstoned as expired");
                 CheckLived(after.SessionId, "was tombstoned as expired");
             }
 
@@ -175,7 +181,7 @@ public static class Model
             if (result.Outcome is SessionEnded { Record.State: SessionState.Open or SessionState.Pending or SessionState.Expired } expired)
             {
                 // Checked before the answer is recorded: a chunk answered "expired" while it was itself received counts too.
-                CheckReceiving(expired.Record.SessionId, $"was answered expired to {op}", readAsked.GetValueOrDefault(i, step));
+                CheckReceiving(expired.Record.SessionId, expired.Record.Key, $"was answered expired to {op}", readAsked.GetValueOrDefault(i, step));
                 CheckLived(expired.Record.SessionId, $"was answered expired to {op}");
             }
 
@@ -198,12 +204,12 @@ public static class Model
             }
         }
 
-        void CheckReceiving(Guid session, string what, int decidedAt = int.MaxValue)
+        void CheckReceiving(Guid session, ulong key, string what, int decidedAt = int.MaxValue)
         {
             var now = world.Clock.GetUtcNow();
             foreach (var (request, lease) in leases)
             {
-                if (lease.Session == session && results[request] is null && now < lease.Until && lease.Step < decidedAt)
+                if (lease.Session == session && lease.Key == key && results[request] is null && now < lease.Until && lease.Step < decidedAt)
                 {
                     violations.Add(new(Invariant.NoExpiryWhileReceiving,
                         $"step {step}: session {Name(world, session)} {what} while chunk #{request + 1} ({schedule.Ops[request]}) was being received (lease taken at step {lease.Step}, until {lease.Until:HH:mm}, now {now:HH:mm})"));

@@ -23,7 +23,8 @@ public class UsageSummaryTests
         var instance = world.Instances[0];
         var expiring = await StartAsync(world, "old/a.bin", whole: false);
         await StartAsync(world, "old/b.bin", whole: true); // committed: a tombstone
-        world.Clock.Advance(World.Jump); // both past expiry; the committed one's tombstone stays for 7 days
+        // Both past expiry (the open moved the horizon a Horizon ahead); the committed one's tombstone stays for 7 days.
+        world.Clock.Advance(instance.Machine.Rules.Horizon + TimeSpan.FromMinutes(1));
         var open = await StartAsync(world, "new/c.bin", whole: false);
         await StartAsync(world, "new/d.bin", whole: false);
         Assert.NotEqual(expiring, open);
