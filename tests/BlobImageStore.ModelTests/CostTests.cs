@@ -34,8 +34,10 @@ public class CostTests
     /// Issue #14: the chunks of one session do not contend on its record. 64 chunks of an open session are started at once
     /// and interleaved one storage call each in turn (every chunk reads the record before any writes it, the worst case
     /// for conditional writes). Each chunk reads the record twice (open, acknowledgement) and writes it only when the
-    /// session's horizon needs moving: O(chunks) record calls, every chunk accepted. (Writing the record per chunk, as
-    /// before, makes every round of such writes lose all but one: O(chunks²) calls, and chunks answered 503.)
+    /// session's horizon needs moving, or once, never retried, when the bytes received have doubled since the record's
+    /// <c>ReceivedBytes</c> (here every chunk may see that, having read the record before any wrote it): at most three
+    /// record calls each, every chunk accepted. (Writing the record per chunk, as before, makes every round of such writes
+    /// lose all but one: O(chunks²) calls, and chunks answered 503.)
     /// </summary>
     [Fact]
     public async Task Parallel_chunks_of_one_session_make_a_constant_number_of_record_calls_each()
@@ -68,7 +70,7 @@ public class CostTests
         var calls = world.Store.RecordCalls - before;
         var outcomes = await Task.WhenAll(chunks);
         Assert.All(outcomes, o => Assert.IsType<ChunkAccepted>(o));
-        Assert.True(calls <= 2 * (Chunks - 1), $"{Chunks - 1} parallel chunks made {calls} record calls");
+        Assert.True(calls <= 3 * (Chunks - 1), $"{Chunks - 1} parallel chunks made {calls} record calls");
 
         ChunkRequest Request(int i) =>
             new(path, session, new ContentRange(i * World.BlockSize, ((i + 1) * World.BlockSize) - 1, size), World.BlockSize, null, null, TimeSpan.FromMinutes(1));

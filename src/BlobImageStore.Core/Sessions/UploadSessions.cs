@@ -145,9 +145,9 @@ public sealed partial class UploadSessions(
         }
 
         var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, cancellationToken);
-        if (done is SessionEnded { Record.State: SessionState.Open or SessionState.Pending })
+        if (done is SessionEnded { Record.State: SessionState.Open or SessionState.Pending or SessionState.Expired })
         {
-            // Refused because the session expired under a stalled request: its copy must not count if the session revives.
+            // Refused because the session expired under a stalled request (now a tombstone): its copy never counts.
             await streamer.VoidAsync(range, target, cancellationToken);
         }
 
@@ -342,7 +342,13 @@ public sealed partial class UploadSessions(
             return new Opened(null, notOwner); // another principal's session: refused before anything is written
         }
 
-        if (SessionMachine.IsTombstone(record.State) || machine.IsExpired(record, now))
+        if (!SessionMachine.IsTombstone(record.State) && record.State != SessionState.Committing && machine.IsExpired(record, now))
+        {
+            // Tombstoned before it is answered: a late write of another request then fails instead of reviving it.
+            return await TryEndExpiredAsync(session, cancellationToken) is { } expired ? new Opened(null, expired) : null;
+        }
+
+        if (SessionMachine.IsTombstone(record.State))
         {
             // Never a silent new session with an ended id: the client must learn what happened to its chunks.
             return new Opened(null, new SessionEnded(record, machine.EndedAt(record)));
@@ -469,11 +475,24 @@ public sealed partial class UploadSessions(
             var now = clock.GetUtcNow();
             if (machine.IsExpired(c.Value, now))
             {
-                return new SessionEnded(c.Value, machine.ExpiresAt(c.Value));
+                return await TryEndExpiredAsync(c, cancellationToken);
             }
 
             if (!c.Value.Fenced && !machine.NeedsExtension(c.Value, now, machine.Rules.Expiry))
             {
+                // Acknowledged by this read. Info's staging bytes are the records' ReceivedBytes: when the bytes received
+                // have at least doubled since the record said, one write brings it up (If-Match; a few per session). It
+                // changes nothing else (not the horizon), so a lost one is not retried: the read already decided. But a
+                // write that took so long that the session's expiry is near again decides again, as any write here does.
+                if (received > 0 && received >= 2 * c.Value.ReceivedBytes)
+                {
+                    await records.TryReplaceAsync(c.Value with { ReceivedBytes = received }, c.Version, cancellationToken);
+                    if (machine.NeedsExtension(c.Value, clock.GetUtcNow(), machine.Rules.Expiry))
+                    {
+                        return null;
+                    }
+                }
+
                 return success;
             }
 
@@ -486,6 +505,18 @@ public sealed partial class UploadSessions(
             // A write that took so long that the horizon it set no longer covers the expiry from now: decide again.
             return machine.NeedsExtension(touched, clock.GetUtcNow(), machine.Rules.Expiry) ? null : success;
         }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
+
+    /// <summary>
+    /// An open session found past its expiry is tombstoned (Expired, If-Match the version read) before any request is
+    /// answered "expired": the expiry is a matter of time, not of versions, so a write decided before it (an open's or an
+    /// acknowledgement's, by a clock up to <see cref="SessionRules.ClockSkew"/> behind) may still land after it and
+    /// revive the session. Only one of the two conditional writes wins: the tombstone (the late write then fails, reads
+    /// the tombstone and is refused) or the late write (this request then reads the live session again). Null: lost.
+    /// </summary>
+    private async Task<SessionEnded?> TryEndExpiredAsync(Versioned<UploadSessionRecord> session, CancellationToken cancellationToken) =>
+        await TryExpireAsync(session, cancellationToken)
+            ? new SessionEnded(session.Value with { State = SessionState.Expired, Ended = machine.ExpiresAt(session.Value) }, machine.ExpiresAt(session.Value))
+            : null;
 
     private async Task<Outcome?> CommitOnceAsync(Guid sessionId, string? caller, CancellationToken cancellationToken)
     {
@@ -508,7 +539,7 @@ public sealed partial class UploadSessions(
             case SessionState.Deleted or SessionState.Expired:
                 return new SessionEnded(record, machine.EndedAt(record));
             case SessionState.Pending or SessionState.Open when machine.IsExpired(record, now):
-                return new SessionEnded(record, machine.ExpiresAt(record));
+                return await TryEndExpiredAsync(session, cancellationToken);
         }
 
         var path = StorePath.Parse(record.Path);
