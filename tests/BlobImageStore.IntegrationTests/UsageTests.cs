@@ -58,13 +58,13 @@ public sealed class UsageTests(StoreFixture store)
 
         Assert.Equal(("1000", "2"), (info.UsedByCopy.UsedSpace, info.UsedByCopy.FileCount));
         Assert.Equal(("320", "2"), (info.UsedByRegister.UsedSpace, info.UsedByRegister.FileCount));
-        // Staging bytes are the records' ReceivedBytes, which since issue #14 change only at record writes (the first
-        // chunk's open, before it is received; then every few minutes): these one-chunk sessions still say 0.
-        Assert.Equal(("0", "2"), (info.UsedByStaging.UsedSpace, info.UsedByStaging.FileCount));
+        // Staging bytes are the records' ReceivedBytes: a chunk's acknowledgement writes them when the bytes received have
+        // at least doubled since the record said (docs/protocol.md), so a session's first chunk is counted.
+        Assert.Equal(("3000", "2"), (info.UsedByStaging.UsedSpace, info.UsedByStaging.FileCount));
         var (metadataFiles, metadataBytes) = await RecordsAndClaimsAsync(iso);
         Assert.Equal(4, metadataFiles); // two session records and two path claims
         Assert.Equal((metadataBytes.ToString(), "4"), (info.UsedByMetadata.UsedSpace, info.UsedByMetadata.FileCount));
-        Assert.Equal((10_000_000 - 1000 - 320 - metadataBytes).ToString(), info.DiskInfo.AvailableSpace);
+        Assert.Equal((10_000_000 - 1000 - 320 - 3000 - metadataBytes).ToString(), info.DiskInfo.AvailableSpace);
         Assert.Equal("1320", (await iso.Api.FolderSizeAsync(null)).FolderSize);
     }
 
@@ -80,7 +80,7 @@ public sealed class UsageTests(StoreFixture store)
 
         var info = await iso.Api.InfoAsync();
 
-        Assert.Equal(("0", "1"), (info.UsedByStaging.UsedSpace, info.UsedByStaging.FileCount));
+        Assert.Equal(("40", "1"), (info.UsedByStaging.UsedSpace, info.UsedByStaging.FileCount));
         var (files, bytes) = await RecordsAndClaimsAsync(iso);
         Assert.Equal((bytes.ToString(), files.ToString()), (info.UsedByMetadata.UsedSpace, info.UsedByMetadata.FileCount));
         using var written = JsonDocument.Parse((await summary.DownloadContentAsync()).Value.Content.ToString());
