@@ -16,8 +16,9 @@ namespace BlobImageStore.Sessions;
 /// (docs/protocol.md, "Expiry"). Records of earlier versions also carry a <c>Receiving</c> list of per-chunk leases; it is
 /// ignored when read (this field was always the latest of them) and not written any more.</param>
 /// <param name="Ended">When the session ended (tombstones only).</param>
-/// <param name="ReceivedBytes">Bytes received as of the last record write (for <c>$/Info</c>; ExpectedRanges always come from
-/// the blocks). Chunks write the record only when the horizon needs it, so this lags behind the blocks between writes.</param>
+/// <param name="ReceivedBytes">Bytes received, for <c>$/Info</c> (ExpectedRanges always come from the blocks): written by an
+/// acknowledgement when the bytes received have at least doubled since this said, so it is at least half the bytes
+/// received as of the latest acknowledged chunk (docs/protocol.md, "Acknowledgement").</param>
 /// <param name="Fenced">Set by a commit or a refused first chunk's roll-back before it reads the block list to decide; while
 /// set, a chunk is acknowledged only by a conditional write of the record (not by a read), so it is ordered against that
 /// decision. Cleared again by a commit that found the session incomplete.</param>
