@@ -99,7 +99,7 @@ public sealed class CliTests(ClientStoreFixture store)
         var local = store.NewFile(24 * 1024 * 1024, 24);
         var path = ClientStoreFixture.NewStorePath("interrupted.bin");
         string[] upload = ["upload", local, path, "--endpoint", Endpoint, "--chunk-size", "4MiB", "--parallel", "1"];
-        using var cli = CliProcess.Start(_journal, [.. upload, "--limit-rate", "8MiB"]);
+        using var cli = CliProcess.Start(_journal, [.. upload, "--limit-rate", "2MiB"]); // 12 s at 2 MiB/s: time to see a chunk arrive and interrupt, even on a loaded machine
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (await store.ServerApi.GetSessionByPathAsync(path) is not { } seen || TestSessions.Missing(seen) == 24 * 1024 * 1024)
         {

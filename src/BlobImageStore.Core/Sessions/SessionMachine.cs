@@ -61,10 +61,13 @@ public sealed class SessionMachine(SessionRules rules)
     public bool NeedsExtension(UploadSessionRecord record, DateTimeOffset now, TimeSpan ahead) =>
         ExpiresAt(record) < now + ahead + rules.ClockSkew;
 
-    /// <summary>The record with its horizon moved to <paramref name="now"/> + <see cref="SessionRules.Horizon"/> (never back).</summary>
-    public UploadSessionRecord Extended(UploadSessionRecord record, DateTimeOffset now)
+    /// <summary>
+    /// The record with its horizon moved to <paramref name="now"/> + <see cref="SessionRules.HorizonFor"/>(<paramref name="ahead"/>)
+    /// (never back), for a chunk that needs <paramref name="ahead"/>: its receive time at the open, the expiry at the acknowledgement.
+    /// </summary>
+    public UploadSessionRecord Extended(UploadSessionRecord record, DateTimeOffset now, TimeSpan ahead)
     {
-        var horizon = now + rules.Horizon;
+        var horizon = now + rules.HorizonFor(ahead);
         return record with { Modified = now, ReceivingUntil = record.ReceivingUntil is { } until && until > horizon ? until : horizon };
     }
 

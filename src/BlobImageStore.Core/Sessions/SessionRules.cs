@@ -24,7 +24,15 @@ public sealed record SessionRules(int BlockSize, long MaxChunkSize, TimeSpan Exp
     /// max(its deadline, <see cref="Expiry"/>) + <see cref="ClockSkew"/> ahead, so after a write the chunks of a busy
     /// session write again only once in at least half of max(<see cref="Expiry"/>, <see cref="MaxReceive"/>).
     /// </summary>
-    public TimeSpan Horizon => (Expiry > MaxReceive ? Expiry : MaxReceive) * 1.5 + ClockSkew;
+    public TimeSpan Horizon => HorizonFor(MaxReceive);
+
+    /// <summary>
+    /// How far a record write made for a chunk that needs <paramref name="ahead"/> (its own receive time at the open,
+    /// <see cref="Expiry"/> at the acknowledgement) moves the horizon: 1.5 × max(<see cref="Expiry"/>, ahead) +
+    /// <see cref="ClockSkew"/>. At most <see cref="Horizon"/>; a chunk with the default 60 s timeout does not keep an
+    /// abandoned session alive for <see cref="MaxReceive"/>.
+    /// </summary>
+    public TimeSpan HorizonFor(TimeSpan ahead) => (Expiry > ahead ? Expiry : ahead) * 1.5 + ClockSkew;
 
     /// <summary>How long a chunk of a request with <paramref name="timeout"/> may be received: the timeout, at most <see cref="MaxReceive"/>.</summary>
     public TimeSpan ReceiveTime(TimeSpan? timeout) =>

@@ -394,7 +394,7 @@ public sealed partial class UploadSessions(
             return new Opened(session, null, now + receive);
         }
 
-        var opened = machine.Extended(record, now) with { State = SessionState.Open };
+        var opened = machine.Extended(record, now, receive) with { State = SessionState.Open };
         if (await records.TryReplaceAsync(opened, session.Version, cancellationToken) is not { } openedVersion)
         {
             return null;
@@ -496,7 +496,7 @@ public sealed partial class UploadSessions(
                 return success;
             }
 
-            var touched = machine.Extended(c.Value, now) with { ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
+            var touched = machine.Extended(c.Value, now, machine.Rules.Expiry) with { ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
             if (await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null)
             {
                 return null;

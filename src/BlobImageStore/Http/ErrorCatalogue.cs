@@ -302,7 +302,7 @@ public static class ErrorCatalogue
                 $"Upload session {r.SessionId} for '{r.Path}' was deleted at {Iso(e.At)} (DeleteUploadSession, or a delete of its path), and its chunks were discarded. " +
                 "It cannot be resumed or committed: start a new session with a new session-id and upload the file again."),
             _ => NotFound(
-                $"Upload session {r.SessionId} for '{r.Path}' expired at {Iso(e.At)} ({Describe(e.At - r.Modified)} after its last chunk, at {Iso(r.Modified)}), and its chunks were discarded. " +
+                $"Upload session {r.SessionId} for '{r.Path}' expired at {Iso(e.At)}, {Describe(e.At - r.Modified)} after its last recorded activity at {Iso(r.Modified)} (a session expires some time after no chunk has come for ImageStore:SessionExpiry), and its chunks were discarded. " +
                 "It cannot be resumed or committed: start a new session with a new session-id and upload the file again."),
         };
     }
