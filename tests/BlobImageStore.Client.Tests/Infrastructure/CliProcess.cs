@@ -67,6 +67,18 @@ public sealed class CliProcess : IDisposable
         return cli;
     }
 
+    /// <summary>What the CLI has written to stderr so far.</summary>
+    public string StderrSoFar
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
     public static async Task<CliResult> RunAsync(string journalDir, params string[] args)
     {
         using var cli = Start(journalDir, args);
