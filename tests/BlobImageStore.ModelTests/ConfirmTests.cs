@@ -1,4 +1,5 @@
 using BlobImageStore.Sessions;
+using static BlobImageStore.ModelTests.Steps;
 
 namespace BlobImageStore.ModelTests;
 
@@ -22,14 +23,14 @@ public class ConfirmTests
         // B (other bytes) looks at the block list before A's final block exists, so it is not refused early, and streams.
         var a = Start(world, 1, Piece, Body.Good);
         var b = Start(world, 2, Piece, Body.Other);
-        RunWhile(world, 2, () => asked.GetValueOrDefault(2) != "stage");
+        RunWhile(world, 2, () => asked[2] != "stage");
 
         // A stages, finds no other copy, confirms and is acknowledged.
         RunWhile(world, 1, () => !a.IsCompleted);
         Assert.IsType<ChunkAccepted>(await a);
 
         // B stages its final block, reads the block list, finds A's copy, and is killed before its void marker.
-        RunWhile(world, 2, () => BlocksReads(asked, 2) < 2 || asked[2] == "blocks-read");
+        RunWhile(world, 2, () => asked.BlockReads(2) < 2 || asked[2] == "blocks-read");
         Assert.Equal("stage", asked[2]);
         world.Scheduler.Crash(2);
 
@@ -50,9 +51,9 @@ public class ConfirmTests
         // Y (other bytes) looks at the block list first and waits; X (the good bytes) stages its final block and waits
         // before its check.
         var y = Start(world, 2, Piece, Body.Other);
-        RunWhile(world, 2, () => asked.GetValueOrDefault(2) != "stage");
+        RunWhile(world, 2, () => asked[2] != "stage");
         var x = Start(world, 1, Piece, Body.Good);
-        RunWhile(world, 1, () => BlocksReads(asked, 1) < 2);
+        RunWhile(world, 1, () => asked.BlockReads(1) < 2);
 
         // The commit reads the block list now: X's copy is complete, but not confirmed, so the range is missing.
         var commit = await world.Instances[2].Sessions.CommitAsync(world.Sessions[0], null, CancellationToken.None);
@@ -60,7 +61,7 @@ public class ConfirmTests
         Assert.Null(world.Store.Content(World.Path.Value));
 
         // Y stages its final block; X's check sees it (pending) and stands back: X was refused, and nothing of it counts.
-        RunWhile(world, 2, () => BlocksReads(asked, 2) < 2);
+        RunWhile(world, 2, () => asked.BlockReads(2) < 2);
         RunWhile(world, 1, () => !x.IsCompleted);
         Assert.IsType<RaceConflict>(await x);
         RunWhile(world, 2, () => !y.IsCompleted);
@@ -77,7 +78,7 @@ public class ConfirmTests
 
         // B (other bytes) stages its final block and is killed before its check: complete, never confirmed.
         var b = Start(world, 2, Piece, Body.Other);
-        RunWhile(world, 2, () => BlocksReads(asked, 2) < 2);
+        RunWhile(world, 2, () => asked.BlockReads(2) < 2);
         world.Scheduler.Crash(2);
 
         // Until its confirm-by time (plus the clock skew) it holds the range: it might still confirm.
@@ -107,7 +108,7 @@ public class ConfirmTests
 
         // A (other bytes) checks, finds nothing, and its confirmation is sent, but lands only much later.
         var a = Start(world, 1, Piece, Body.Other);
-        RunWhile(world, 1, () => !(BlocksReads(asked, 1) >= 2 && asked[1] == "stage"));
+        RunWhile(world, 1, () => !(asked.BlockReads(1) >= 2 && asked[1] == "stage"));
 
         // Meanwhile its confirm-by time passes; B (the good bytes) finds A's copy dead, abandons it and is acknowledged.
         world.Clock.Advance(world.ReceiveTime + 2 * world.Instances[0].Machine.Rules.ClockSkew + TimeSpan.FromSeconds(1));
@@ -132,12 +133,12 @@ public class ConfirmTests
 
         // A (the good bytes) is about to confirm; the clock passes its confirm-by time.
         var a = Start(world, 1, Piece, Body.Good);
-        RunWhile(world, 1, () => !(BlocksReads(asked, 1) >= 2 && asked[1] == "stage"));
+        RunWhile(world, 1, () => !(asked.BlockReads(1) >= 2 && asked[1] == "stage"));
         world.Clock.Advance(world.ReceiveTime + 2 * world.Instances[0].Machine.Rules.ClockSkew + TimeSpan.FromSeconds(1));
 
         // B (other bytes) reads the block list without A's confirmation, finds A dead, and is about to write it off (it has read the record).
         var b = Start(world, 2, Piece, Body.Other);
-        RunWhile(world, 2, () => !(BlocksReads(asked, 2) >= 2 && asked[2] == "record-write"));
+        RunWhile(world, 2, () => !(asked.BlockReads(2) >= 2 && asked[2] == "record-write"));
 
         // A's confirmation lands late; A writes itself as late-confirmed (If-Match) and is acknowledged.
         RunWhile(world, 1, () => !a.IsCompleted);
@@ -148,55 +149,5 @@ public class ConfirmTests
         Assert.IsType<RaceConflict>(await b);
         Assert.IsType<SessionCommitted>(await world.Instances[1].Sessions.CommitAsync(world.Sessions[0], null, CancellationToken.None));
         Assert.Equal(world.Files[0], world.Store.Content(World.Path.Value));
-    }
-
-    private static Dictionary<int, string> Track(World world)
-    {
-        var asked = new Dictionary<int, string>();
-        var reads = new Dictionary<int, int>();
-        world.Store.OnCall = (request, kind) =>
-        {
-            asked[request] = kind;
-            if (kind == "blocks-read")
-            {
-                reads[request] = reads.GetValueOrDefault(request) + 1;
-                asked[-request] = reads[request].ToString(System.Globalization.CultureInfo.InvariantCulture);
-            }
-        };
-        return asked;
-    }
-
-    /// <summary>How many block-list reads request <paramref name="id"/> has made (its first is before staging, its second the check).</summary>
-    private static int BlocksReads(Dictionary<int, string> asked, int id) => int.Parse(asked.GetValueOrDefault(-id, "0"), System.Globalization.CultureInfo.InvariantCulture);
-
-    private static Task<Outcome> Start(World world, int id, int piece, Body body)
-    {
-        var chunk = new Chunk(0, piece, body);
-        var (bytes, md5, _) = world.ChunkBody(chunk);
-        var range = World.Pieces[piece];
-        var request = new ChunkRequest(World.Path, world.Sessions[0], new ContentRange(range.First, range.Last, World.FileSize), bytes.Length, md5, null, World.ChunkTimeout);
-        return world.Scheduler.Start(id, () => world.Instances[id % 3].Sessions.UploadChunkAsync(request, new MemoryStream(bytes), CancellationToken.None));
-    }
-
-    private static async Task InAsync(World world, int id, int piece)
-    {
-        var request = Start(world, id, piece, Body.Good);
-        for (var steps = 0; !request.IsCompleted; steps++)
-        {
-            Assert.True(steps < 100, "no end");
-            world.Scheduler.Resume(Assert.Single(world.Scheduler.Waiting));
-        }
-
-        Assert.IsType<ChunkAccepted>(await request);
-    }
-
-    /// <summary>Lets request <paramref name="id"/> make storage calls, one at a time, while <paramref name="condition"/> holds.</summary>
-    private static void RunWhile(World world, int id, Func<bool> condition)
-    {
-        for (var steps = 0; condition(); steps++)
-        {
-            Assert.True(steps < 100 && world.Scheduler.Waiting.Contains(id), $"request {id} stopped before the condition changed");
-            world.Scheduler.Resume(id);
-        }
     }
 }

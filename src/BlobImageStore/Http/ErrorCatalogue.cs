@@ -31,10 +31,10 @@ public static class ErrorCatalogue
         RaceConflict r => Conflict(
             $"Another request sent other bytes for bytes {r.Range} of upload session {r.SessionId} at the same moment, so this chunk was not kept. Ask GetUploadSession for the ExpectedRanges and send those."),
         DuplicateConflict r => Conflict(
-            $"Upload session {r.SessionId} holds two different copies of bytes {r.Range} (two requests with different bytes raced, and one of them was cut off), so the server cannot tell which it acknowledged and commits neither. " +
+            $"Upload session {r.SessionId} holds two different copies of bytes {r.Range} that both count (two requests with different bytes raced under an earlier version of this server, and one of them was cut off), so the server cannot tell which it acknowledged and commits neither. " +
             "Delete the session (DELETE /ImageStore/$/DeleteUploadSession) and upload the file again."),
         ChunkTooSlow t => new(HttpStatusCode.RequestTimeout, FabricErrorCodes.Timeout,
-            $"Bytes {t.Range} of upload session {t.SessionId} arrived, but could not be kept before this request's deadline ({Iso(t.ConfirmBy)}: its ?timeout=, at most ImageStore:MaxReceive, plus the tolerated clock skew), so nothing of this chunk was kept. Send it again."),
+            $"Bytes {t.Range} of upload session {t.SessionId} arrived, but could not be kept before this request's deadline ({Iso(t.ConfirmBy)}: its ?timeout=, at most ImageStore:Limits:MaxRequestTimeout, plus the tolerated clock skew), so nothing of this chunk was kept. Send it again."),
         SessionEnded e => Ended(e),
         SessionNotFound n => NotFound(
             $"There is no upload session {n.SessionId}: it was never started, or it ended more than the tombstone retention ago. Upload the file again with UploadChunk and a new session-id, then commit."),
