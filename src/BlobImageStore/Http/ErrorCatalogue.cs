@@ -46,7 +46,7 @@ public static class ErrorCatalogue
         Incomplete i => Invalid(
             $"Upload session {i.SessionId} is not complete: bytes {Describe(i.Missing)} of {i.FileSize} are missing. Send them with UploadChunk, then commit again; the session stays open."),
         CommitInProgress c => Conflict(
-            $"Upload session {c.SessionId} is being committed right now, so this request changed nothing. Check the file with GET /ImageStore/<path>, or commit again: a second commit answers 200 once the file is there."),
+            $"Upload session {c.SessionId} is being committed right now, so this request was not acknowledged (a chunk that was being stored as the commit began is in the file only if the commit had found it already stored). Check the file with GET /ImageStore/<path>, or commit again: a second commit answers 200 once the file is there."),
         NotOwner n => new(HttpStatusCode.Forbidden, FabricErrorCodes.AccessDenied,
             $"Upload session {n.SessionId} was started by another principal ({DescribeOwner(n.OwnerKind)}), and only the principal that starts a session may send its chunks or commit it " +
             "(an admin client certificate or Entra ID admin may also delete it). Nothing was changed. Upload with your own session-id; if that session holds the path you want, ask its owner to finish or delete it."),
