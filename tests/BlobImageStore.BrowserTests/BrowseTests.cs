@@ -41,6 +41,9 @@ public sealed class BrowseTests(ExplorerFixture fixture, ITestOutputHelper outpu
         await Expect(page.Locator($"#tree li[data-path='{root}/App/Code'] > .tree-row a")).ToBeVisibleAsync();
         await Expect(page.Locator($"#tree li[data-path='{root}/App'] > .tree-row a")).ToHaveAttributeAsync("aria-current", "page");
 
+        // A click in the tree once it is complete: a listing still out (the store root's, from the first view) may
+        // insert rows above the link and move it between press and release.
+        await Expect(page.Locator("#tree")).ToHaveAttributeAsync("aria-busy", "false");
         await page.Locator($"#tree li[data-path='{root}/App/Code'] > .tree-row a").ClickAsync();
         await Expect(page.Locator($"#listing-body tr[data-path='{root}/App/Code/Service.dll'] td").Nth(1)).ToHaveTextAsync("300.0 KiB");
         await Expect(page.Locator($"#listing-body tr[data-path='{root}/App/Code/Deep']")).ToBeVisibleAsync();
@@ -48,6 +51,54 @@ public sealed class BrowseTests(ExplorerFixture fixture, ITestOutputHelper outpu
 
         await page.Locator("#crumbs").GetByRole(AriaRole.Link, new() { Name = root }).ClickAsync();
         await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("1 folder and 1 file (5 bytes in files here)");
+    }
+
+    /// <summary>
+    /// The store root's listing for the tree comes in while the mouse button is down on a folder of the tree (the
+    /// press and the release are two input events; a slow network or a busy machine puts anything between them). The
+    /// release must still open the folder: the tree is filled in without taking out the rows that stay.
+    /// </summary>
+    [Fact]
+    public async Task A_click_on_a_tree_folder_opens_it_even_when_the_tree_fills_in_between_press_and_release()
+    {
+        // A store of its own, so that its root holds exactly these folders and nothing sorts above the one clicked.
+        var name = Guid.NewGuid().ToString("N")[..8];
+        await using var server = await ServerProcess.StartAsync(fixture.Azurite.ConnectionString, new Dictionary<string, string>
+        {
+            ["ImageStore__Container"] = $"click{name}",
+            ["ImageStore__SessionContainer"] = $"click{name}-sessions",
+        });
+        var files = new Azure.Storage.Blobs.BlobServiceClient(fixture.Azurite.ConnectionString).GetBlobContainerClient($"click{name}");
+        await files.CreateIfNotExistsAsync();
+        await files.GetBlobClient("deploy/App/a.txt").UploadAsync(BinaryData.FromString("a"));
+        await files.GetBlobClient("later/b.txt").UploadAsync(BinaryData.FromString("b"));
+        var context = await fixture.Browser.NewContextAsync(new() { BaseURL = server.Address.ToString(), ViewportSize = new() { Width = 1280, Height = 800 } });
+        var page = await fixture.NewPageAsync(context: context);
+        var rootListing = new TaskCompletionSource<IRoute>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await page.RouteAsync(new System.Text.RegularExpressions.Regex(@"/ImageStore\?"), route =>
+        {
+            rootListing.TrySetResult(route); // held: the tree's listing of the store root, until the button is down
+            return Task.CompletedTask;
+        });
+
+        await page.OpenFolderAsync("deploy");
+        await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("1 folder and 0 files (0 bytes in files here)");
+        var app = page.Locator("#tree li[data-path='deploy/App'] > .tree-row a");
+        await Expect(app).ToBeVisibleAsync();
+        var held = await rootListing.Task.WaitAsync(TimeSpan.FromSeconds(30)); // the root's listing is still out
+        await app.HoverAsync();
+        var pressedAt = await app.BoundingBoxAsync();
+        await page.Mouse.DownAsync();
+
+        await held.ContinueAsync();
+        await Expect(page.Locator("#tree li[data-path='later'] > .tree-row a")).ToBeVisibleAsync(); // it came in
+        var box = await app.BoundingBoxAsync();
+        Assert.Equal((pressedAt!.X, pressedAt.Y), (box!.X, box.Y)); // nothing moved under the pointer: only the click's fate is tested
+        await page.Mouse.UpAsync();
+
+        await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("0 folders and 1 file (1 byte in files here)");
+        await Expect(page.Locator("#folder-title")).ToHaveTextAsync("App");
+        await context.CloseAsync();
     }
 
     [Fact]

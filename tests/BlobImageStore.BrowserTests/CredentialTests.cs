@@ -53,7 +53,9 @@ public sealed class CredentialTests(ExplorerFixture fixture, ITestOutputHelper o
 
         await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("1 folder and 0 files (0 bytes in files here)");
         var refusedBefore = Volatile.Read(ref refused);
-        await page.GetByRole(AriaRole.Link, new() { Name = "App", Exact = true }).First.ClickAsync();
+        // The listing's link: the tree's "App" comes first in the page, and the tree may still be filling in (rows
+        // inserted above it move it under the pointer between press and release).
+        await page.Locator($"#listing-body tr[data-path='{root}/App']").GetByRole(AriaRole.Link, new() { Name = "App", Exact = true }).ClickAsync();
         await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("0 folders and 1 file (1 byte in files here)");
         await Expect(dialog).ToBeHiddenAsync();
         Assert.Equal(refusedBefore, Volatile.Read(ref refused)); // nothing refused once the tab has the credential

@@ -56,7 +56,7 @@ public sealed class UploadTests(ExplorerFixture fixture, ITestOutputHelper outpu
         await Accessibility.CheckAsync(page, "upload-done", output);
 
         // The uploaded folder as the explorer lists it (docs/explorer.png is this view).
-        await page.GetByRole(AriaRole.Link, new() { Name = "MyApp", Exact = true }).First.ClickAsync();
+        await page.Locator($"#listing-body tr[data-path='{target}/MyApp']").GetByRole(AriaRole.Link, new() { Name = "MyApp", Exact = true }).ClickAsync();
         await Expect(page.Locator("#folder-summary")).ToHaveTextAsync("4 folders and 2 files (1.5 KiB in files here)");
         await Expect(page.Locator($"#listing-body tr[data-path='{target}/MyApp/Code'] td").Nth(1)).ToHaveTextAsync("50.0 MiB");
         await Accessibility.CheckAsync(page, "upload-folder-listing", output);

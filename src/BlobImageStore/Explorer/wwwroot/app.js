@@ -250,26 +250,47 @@ function treeNode(path) {
   return node;
 }
 
+let treeLoads = 0; // tree listings in flight: the tree says aria-busy until they are in
+
 async function setExpanded(path, expanded) {
   const node = treeNode(path);
   node.toggle.setAttribute('aria-expanded', String(expanded));
   node.toggle.textContent = expanded ? '▾' : '▸';
   node.list.hidden = !expanded;
-  if (expanded && !node.loaded) {
+  if (expanded && !node.loaded && !node.loading) {
+    node.loading = true; // one listing per folder at a time, however often the way down passes it
+    $('tree').setAttribute('aria-busy', String(++treeLoads > 0));
     try {
       const listing = await api.listFolder(path);
       updateTreeChildren(path, (listing?.folders || []).map(d => d.StoreRelativePath));
     } catch (e) {
       showError(e, `Listing ${folderLabel(path)}`);
+    } finally {
+      node.loading = false;
+      $('tree').setAttribute('aria-busy', String(--treeLoads > 0));
     }
   }
+}
+
+/**
+ * Makes a list's children exactly `items`, in this order, moving only what is out of place: a node that stays is never
+ * taken out and put back. Chromium (like Firefox) drops the click of an element removed between the press and the
+ * release, even if it is put back at once, so re-rendering a list the pointer is on loses the user's click.
+ */
+function reconcileChildren(list, items) {
+  const keep = new Set(items);
+  for (const child of [...list.children]) if (!keep.has(child)) child.remove();
+  items.forEach((item, i) => {
+    const at = list.children[i] ?? null;
+    if (at !== item) list.insertBefore(item, at);
+  });
 }
 
 function updateTreeChildren(path, children) {
   const node = treeNode(path);
   node.loaded = true;
   const sorted = [...children].sort();
-  node.list.replaceChildren(...sorted.map(c => treeNode(c).li));
+  reconcileChildren(node.list, sorted.map(c => treeNode(c).li));
   node.toggle.hidden = false;
   if (path === state.folder && sorted.length > 0) {
     node.toggle.setAttribute('aria-expanded', 'true');
@@ -360,9 +381,12 @@ function under(path, folder) {
   return folder === '' || path.startsWith(folder + '/');
 }
 
+let sessionLoads = 0; // session listings in flight: the list says aria-busy until they are in
+
 async function renderSessions() {
   const folder = state.folder;
   let listed;
+  $('session-list').setAttribute('aria-busy', String(++sessionLoads > 0));
   try {
     listed = await api.listSessions(folder);
   } catch (e) {
@@ -370,6 +394,8 @@ async function renderSessions() {
     $('session-list').replaceChildren();
     $('sessions-note').textContent = `The upload sessions under ${folderLabel(folder)} could not be read: ${e.message}`;
     return;
+  } finally {
+    $('session-list').setAttribute('aria-busy', String(--sessionLoads > 0));
   }
   if (folder !== state.folder) return;
   const ours = journal.all();
@@ -379,11 +405,15 @@ async function renderSessions() {
     const active = activePaths();
     for (const [path, e] of Object.entries(ours)) if (under(path, folder) && !open.has(e.sessionId) && !active.has(path)) journal.delete(path);
   }
+  // A row shown as it was stays the same element (the refresh every 5 s must not swallow a click on its buttons).
+  const shown = new Map([...$('session-list').children].map(li => [li.dataset.session, li]));
   const rows = listed.sessions.map(status => {
     const entry = ours[status.path]?.sessionId === status.sessionId ? ours[status.path] : null;
-    return sessionRow(status, { path: status.path, entry, ours: entry !== null });
+    const row = sessionRow(status, { path: status.path, entry, ours: entry !== null });
+    const old = shown.get(status.sessionId);
+    return old?.isEqualNode(row) ? old : row;
   });
-  $('session-list').replaceChildren(...rows);
+  reconcileChildren($('session-list'), rows);
   $('sessions-note').textContent = rows.length === 0
     ? `No upload session is open under ${folderLabel(folder)}.`
     : `Upload sessions open under ${folderLabel(folder)}, by any client${listed.truncated ? ` (the first ${rows.length} by path; open a subfolder to see the others)` : ''}. To resume one of this browser's after a reload or a lost network, choose the same files again in the same folder (Resume… does): only the missing bytes are sent.`;
