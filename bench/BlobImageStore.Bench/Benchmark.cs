@@ -27,7 +27,11 @@ public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, in
 /// <summary>The end-to-end run of one large file.</summary>
 public sealed record BigFile(int GiB, double MBps, double CpuPerGiB, long PeakRss);
 
-public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
+public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB)
+{
+    /// <summary>For the HTTP API and tus peer rows: which of the two, and the chunk size, to pair them by chunk size.</summary>
+    public (string Server, int ChunkMiB)? Chunked { get; init; }
+}
 
 /// <summary>
 /// One run, one file, one Azurite: the direct SDK upload (the limit) and the HTTP API at several chunk sizes, each the
@@ -85,7 +89,7 @@ public sealed class Benchmark(BenchSettings settings)
                         await Uploads.ViaApiAsync(http, name, file, (long)chunk * MiB, settings.Parallel, cancellationToken);
                         return name;
                     }, container, sha, cancellationToken);
-                    rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                    rows.Add(row with { Ratio = row.MBps / limit.MBps, Chunked = ("api", chunk) });
                 }
 
                 if (settings.TraceFolder is not null)
@@ -107,7 +111,7 @@ public sealed class Benchmark(BenchSettings settings)
                 {
                     var row = await MeasureAsync($"tus peer (@tus/azure-store), {chunk} MiB chunks", tus.Pid,
                         _ => tus.UploadAsync(file, (long)chunk * MiB, cancellationToken), tusContainer, sha, cancellationToken);
-                    rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                    rows.Add(row with { Ratio = row.MBps / limit.MBps, Chunked = ("tus", chunk) });
                 }
             }
 
@@ -280,6 +284,20 @@ public sealed class Benchmark(BenchSettings settings)
         foreach (var row in rows)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Name} | {row.MBps:0.0} | {row.Ratio:0.00} | {(row.ServerPeakRss == 0 ? "–" : $"{row.ServerPeakRss / (double)MiB:0} MiB")} | {row.ServerCpuPerGiB.ToString("0.0", CultureInfo.InvariantCulture)}{(row.ServerPeakRss == 0 ? " (SDK)" : "")} |");
+        }
+
+        // Issue #14: server CPU below the tus peer's at every chunk size; the sizes both were run at.
+        var pairs = rows.Where(r => r.Chunked is ("api", _)).Select(api => (Api: api, Tus: rows.FirstOrDefault(t => t.Chunked == ("tus", api.Chunked!.Value.ChunkMiB))))
+            .Where(p => p.Tus is not null).ToList();
+        if (pairs.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| chunk size | HTTP API server CPU s/GiB | tus peer server CPU s/GiB | API / tus |");
+            text.AppendLine("|---|---:|---:|---:|");
+            foreach (var (api, tus) in pairs)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {api.Chunked!.Value.ChunkMiB} MiB | {api.ServerCpuPerGiB:0.0} | {tus!.ServerCpuPerGiB:0.0} | {api.ServerCpuPerGiB / tus.ServerCpuPerGiB:0.00} |");
+            }
         }
 
         text.AppendLine();

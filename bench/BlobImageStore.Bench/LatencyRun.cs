@@ -93,7 +93,7 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
             throw new InvalidOperationException($"The session record is not what the latency run expects: file size {record.FileSize} (expected {size}), block size {record.BlockSize} (expected {BlockSize}), state {record.State} (expected Open).");
         }
 
-        var middle = ranges[1..^1];
+        var middle = count > 2 ? ranges[1..^1] : [];
         var staged = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = staging == LatencyStaging.Direct ? DirectParallelism : apiParallel, CancellationToken = cancellationToken };
         var layout = new ChunkLayout(record.BlockSize, long.MaxValue);
