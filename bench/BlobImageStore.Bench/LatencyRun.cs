@@ -43,8 +43,8 @@ public sealed record Latency(int Chunks, int Blocks, LatencyStaging Staging, dou
 /// <para>The first chunk goes through the API, so the session's record, path claim, key and block size are the
 /// server's own. With <see cref="LatencyStaging.Direct"/>, every other chunk but the last is then staged by Put Block
 /// straight into the target blob, <see cref="DirectParallelism"/> chunks in flight, with the IDs the server writes
-/// (<see cref="BlockId"/>: data blocks, then the final block carrying the chunk's digest; cut by the session's
-/// <see cref="ChunkLayout"/>). Before anything is timed, the block list is read back and the Core's own
+/// (<see cref="BlockId"/> v3: data blocks, then the final block carrying the chunk's digest, then the one-byte confirm
+/// block; cut by the session's <see cref="ChunkLayout"/>). Before anything is timed, the block list is read back and the Core's own
 /// <see cref="ChunkView"/> must count every one of those chunks and miss exactly the last one; otherwise the staging
 /// is not what the server writes and the run fails. The server must agree (its GetUploadSession expects exactly the
 /// last chunk). The last chunk then goes through the API onto the full list (timed), GetUploadSession is timed with
@@ -84,7 +84,7 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         var body = new byte[BlockSize + 2];
         new Random(11).NextBytes(body);
 
-        Console.WriteLine($"  latency run: {count:N0} chunks ({blocks:N0} blocks of up to {BlockSize / 1024} KiB, {size / 1e6:0} MB), staging {staging.ToString().ToLowerInvariant()}");
+        Console.WriteLine($"  latency run: {count:N0} chunks ({blocks:N0} blocks of up to {BlockSize / 1024} KiB to commit, plus a 1-byte confirm block per chunk: {blocks + count:N0} staged; {size / 1e6:0} MB), staging {staging.ToString().ToLowerInvariant()}");
         var watch = Stopwatch.StartNew();
         await UploadChunkAsync(http, path, session, ranges[0], size, body, cancellationToken);
         var record = await ReadRecordAsync(blobs, session, cancellationToken);
@@ -97,6 +97,9 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         var staged = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = staging == LatencyStaging.Direct ? DirectParallelism : apiParallel, CancellationToken = cancellationToken };
         var layout = new ChunkLayout(record.BlockSize, long.MaxValue);
+        // As the server's attempts do: the time after which the copy never confirms (whole seconds). Each copy here is
+        // confirmed in the same call that stages it, so any time past the staging would do; an hour covers a slow machine.
+        var confirmBy = BlockId.Stored(DateTimeOffset.UtcNow.AddHours(1));
         var digests = new Dictionary<long, ChunkDigest>();
         foreach (var length in middle.Select(r => r.Length).Distinct())
         {
@@ -107,7 +110,7 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         {
             if (staging == LatencyStaging.Direct)
             {
-                await StageDirectAsync(target, layout, record.Key, range, body, digests[range.Length], ct);
+                await StageDirectAsync(target, layout, record.Key, range, body, digests[range.Length], confirmBy, ct);
             }
             else
             {
@@ -125,12 +128,15 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         // The oracle: the Core's own view of the block list must count every chunk staged so far and miss only the last.
         var last = ranges[^1];
         var expectedMissing = count > 1 ? new[] { last } : [];
-        var view = ChunkView.From(await BlocksAsync(target, cancellationToken), record.Key, size);
-        if (view.Counted.Count != count - 1 || view.Conflicted.Count != 0 || !view.Missing.SequenceEqual(expectedMissing))
+        // Read as the server reads it: the time taken before the list, the record's abandoned attempts (none expected).
+        var readAt = DateTimeOffset.UtcNow;
+        var view = ChunkView.From(await BlocksAsync(target, cancellationToken), record.Key, size, readAt, TimeSpan.Zero, record.Abandoned);
+        if (view.Counted.Count != count - 1 || view.Conflicted.Count != 0 || view.Pending.Count != 0 || !view.Missing.SequenceEqual(expectedMissing))
         {
             throw new InvalidOperationException(
                 $"The staged session is not what the server would have written: ChunkView counts {view.Counted.Count:N0} chunks (expected {count - 1:N0}), " +
-                $"{view.Conflicted.Count} conflicted, missing [{string.Join(", ", view.Missing)}] (expected [{string.Join(", ", expectedMissing)}]).");
+                $"{view.Complete.Count - view.Confirmed.Count:N0} complete but unconfirmed ({view.Pending.Count:N0} pending), {view.Conflicted.Count} conflicted, " +
+                $"missing [{string.Join(", ", view.Missing)}] (expected [{string.Join(", ", expectedMissing)}]).");
         }
 
         var expected = await ExpectedRangesAsync(http, session, cancellationToken);
@@ -176,16 +182,17 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         }
 
         queries.Sort();
-        Console.WriteLine($"  last chunk (UploadChunk onto {blocks - 1:N0} staged blocks) {lastChunk:0.000} s, GetUploadSession {queries[2]:0.000} s (median of 5: {string.Join(", ", queries.Select(q => q.ToString("0.000", CultureInfo.InvariantCulture)))}), CommitUploadSession {commitSeconds:0.000} s ({committedBlocks:N0} blocks committed)");
+        Console.WriteLine($"  last chunk (UploadChunk onto {blocks - 1 + count - 1:N0} staged blocks) {lastChunk:0.000} s, GetUploadSession {queries[2]:0.000} s (median of 5: {string.Join(", ", queries.Select(q => q.ToString("0.000", CultureInfo.InvariantCulture)))}), CommitUploadSession {commitSeconds:0.000} s ({committedBlocks:N0} blocks committed)");
         await target.DeleteAsync(cancellationToken: cancellationToken);
         return new Latency(count, committedBlocks, staging, stageSeconds, lastChunk, queries[2], commitSeconds);
     }
 
     /// <summary>
-    /// One chunk as the server stages it (<c>ChunkStreamer</c>): its data blocks, then, once they are stored, its final
-    /// block with the chunk's digest; all under one random attempt nonce.
+    /// One chunk as the server stages it (<c>ChunkStreamer</c>, <c>UploadSessions</c>): its data blocks, then, once they
+    /// are stored, its final block with the chunk's digest, then its one-byte confirm block (a copy counts only once
+    /// confirmed); all under one random attempt nonce and one confirm-by time.
     /// </summary>
-    private static async Task StageDirectAsync(BlockBlobClient target, ChunkLayout layout, ulong key, ByteRange range, byte[] body, ChunkDigest digest, CancellationToken cancellationToken)
+    private static async Task StageDirectAsync(BlockBlobClient target, ChunkLayout layout, ulong key, ByteRange range, byte[] body, ChunkDigest digest, DateTimeOffset confirmBy, CancellationToken cancellationToken)
     {
         var nonce = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & BlockId.MaxNonce;
         var pieces = layout.Blocks(range).ToList();
@@ -193,10 +200,14 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         {
             var (offset, length) = pieces[i];
             var final = i == pieces.Count - 1;
-            var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, key, range.First, range.Last, offset, nonce, final ? digest : default).Encode();
+            var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, key, range.First, range.Last, offset, nonce, final ? digest : default, confirmBy).Encode();
             using var content = new MemoryStream(body, (int)(offset - range.First), length, writable: false);
             await target.StageBlockAsync(id, content, cancellationToken: cancellationToken);
         }
+
+        var confirm = new BlockId(BlockKind.Confirm, key, range.First, range.Last, range.First, nonce, digest, confirmBy).Encode();
+        using var marker = new MemoryStream([0], writable: false);
+        await target.StageBlockAsync(confirm, marker, cancellationToken: cancellationToken);
     }
 
     private static async Task<IReadOnlyList<StagedBlock>> BlocksAsync(BlockBlobClient target, CancellationToken cancellationToken)
