@@ -14,6 +14,9 @@ public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, in
     /// <summary>Slow connections in the memory-per-connection run (0 skips it).</summary>
     public int SlowConnections { get; init; } = 200;
 
+    /// <summary>How the latency run stages its session's chunks between the first and the last.</summary>
+    public LatencyStaging LatencyStaging { get; init; } = LatencyStaging.Direct;
+
     /// <summary>Size of the end-to-end upload of one large file (0 skips it).</summary>
     public int BigFileGiB { get; init; }
 
@@ -21,13 +24,14 @@ public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, in
     public string? TraceFolder { get; init; }
 }
 
-/// <summary>The latency run: chunks and committed blocks of its session, and the seconds it took.</summary>
-public sealed record Latency(int Chunks, int Blocks, double StageSeconds, double Query, double Commit);
-
 /// <summary>The end-to-end run of one large file.</summary>
 public sealed record BigFile(int GiB, double MBps, double CpuPerGiB, long PeakRss);
 
-public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB);
+public sealed record Row(string Name, double MBps, double Ratio, long ServerPeakRss, double ServerCpuPerGiB)
+{
+    /// <summary>For the HTTP API and tus peer rows: which of the two, and the chunk size, to pair them by chunk size.</summary>
+    public (string Server, int ChunkMiB)? Chunked { get; init; }
+}
 
 /// <summary>
 /// One run, one file, one Azurite: the direct SDK upload (the limit) and the HTTP API at several chunk sizes, each the
@@ -85,7 +89,7 @@ public sealed class Benchmark(BenchSettings settings)
                         await Uploads.ViaApiAsync(http, name, file, (long)chunk * MiB, settings.Parallel, cancellationToken);
                         return name;
                     }, container, sha, cancellationToken);
-                    rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                    rows.Add(row with { Ratio = row.MBps / limit.MBps, Chunked = ("api", chunk) });
                 }
 
                 if (settings.TraceFolder is not null)
@@ -107,13 +111,13 @@ public sealed class Benchmark(BenchSettings settings)
                 {
                     var row = await MeasureAsync($"tus peer (@tus/azure-store), {chunk} MiB chunks", tus.Pid,
                         _ => tus.UploadAsync(file, (long)chunk * MiB, cancellationToken), tusContainer, sha, cancellationToken);
-                    rows.Add(row with { Ratio = row.MBps / limit.MBps });
+                    rows.Add(row with { Ratio = row.MBps / limit.MBps, Chunked = ("tus", chunk) });
                 }
             }
 
             if (settings.LatencyChunks > 0)
             {
-                latency = await LatencyAsync(azurite.ConnectionString, cancellationToken);
+                latency = await new LatencyRun(azurite.ConnectionString, settings.LatencyChunks, settings.LatencyStaging, settings.Parallel).RunAsync(cancellationToken);
             }
 
             var memory = new List<(int ChunkMiB, long PeakRss)>();
@@ -211,92 +215,6 @@ public sealed class Benchmark(BenchSettings settings)
         return row;
     }
 
-    /// <summary>The block size of the latency run's server: <c>ImageStore:BlockSize</c>'s minimum.</summary>
-    public const int LatencyBlockSize = 64 * 1024;
-
-    /// <summary>
-    /// The session with the longest block list the protocol allows: on a server with 64 KiB blocks, every chunk but the
-    /// last is two blocks (64 KiB + 2 bytes), the last one block, and the file is as large as 64 KiB blocks allow
-    /// (24,999 blocks' worth of bytes, so the session keeps its 64 KiB blocks): 24,999 chunks stage 49,997 blocks,
-    /// Azure's 50,000 committed blocks less three (<c>docs/benchmarks.md</c> says why exactly 50,000 cannot be reached).
-    /// How long GetUploadSession (which reads the block list) and CommitUploadSession (one Put Block List) take then.
-    /// </summary>
-    private async Task<Latency> LatencyAsync(string storage, CancellationToken cancellationToken)
-    {
-        const int block = LatencyBlockSize;
-        const long maxFile = (long)block * Sessions.ChunkLayout.MaxBlocksForData;
-        var count = Math.Min(settings.LatencyChunks, Sessions.ChunkLayout.MaxBlocksForData);
-        var size = Math.Min((count - 1L) * (block + 2) + block, maxFile);
-        var lengths = Enumerable.Range(0, count).Select(i => i < count - 1 ? block + 2L : size - (count - 1L) * (block + 2)).ToArray();
-        var blocks = lengths.Sum(l => (l + block - 1) / block);
-        await using var server = await ServerProcess.StartAsync(storage, new Dictionary<string, string>
-        {
-            ["ImageStore__BlockSize"] = block.ToString(CultureInfo.InvariantCulture),
-        });
-        using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
-        var session = Guid.NewGuid();
-        var path = $"bench/latency-{session:N}.bin";
-        var body = new byte[block + 2];
-        new Random(11).NextBytes(body);
-        var watch = Stopwatch.StartNew();
-        var staged = 0;
-        await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = settings.Parallel, CancellationToken = cancellationToken }, async (i, ct) =>
-        {
-            var first = i * (block + 2L);
-            var length = (int)lengths[i];
-
-            // A loaded machine may answer 503 (busy) now and then: the chunk is sent again, as the client would.
-            for (var attempt = 1; ; attempt++)
-            {
-                using var request = new HttpRequestMessage(HttpMethod.Put, $"/ImageStore/{path}/$/UploadChunk?api-version=6.0&session-id={session}")
-                {
-                    Content = new ByteArrayContent(body, 0, length),
-                };
-                request.Content.Headers.ContentRange = new System.Net.Http.Headers.ContentRangeHeaderValue(first, first + length - 1, size);
-                using var response = await http.SendAsync(request, ct);
-                if (response.StatusCode != System.Net.HttpStatusCode.ServiceUnavailable || attempt == 10)
-                {
-                    response.EnsureSuccessStatusCode();
-                    break;
-                }
-
-                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt), ct);
-            }
-
-            if (Interlocked.Increment(ref staged) % 2500 == 0)
-            {
-                Console.WriteLine($"    {staged:N0} chunks staged ({watch.Elapsed.TotalSeconds:0} s)");
-            }
-        });
-        var stageSeconds = watch.Elapsed.TotalSeconds;
-        Console.WriteLine($"  {count:N0} chunks ({blocks:N0} blocks of up to 64 KiB) staged in {stageSeconds:0.0} s");
-
-        var queries = new List<double>();
-        for (var i = 0; i < 5; i++)
-        {
-            watch.Restart();
-            using var response = await http.GetAsync($"/ImageStore/$/GetUploadSession?api-version=6.0&session-id={session}", cancellationToken);
-            await response.Content.ReadAsStringAsync(cancellationToken);
-            response.EnsureSuccessStatusCode();
-            queries.Add(watch.Elapsed.TotalSeconds);
-        }
-
-        watch.Restart();
-        using (var commit = await http.PostAsync($"/ImageStore/$/CommitUploadSession?api-version=6.0&session-id={session}", null, cancellationToken))
-        {
-            commit.EnsureSuccessStatusCode();
-        }
-
-        var commitSeconds = watch.Elapsed.TotalSeconds;
-        var committed = await new BlobServiceClient(storage).GetBlobContainerClient("imagestore").GetBlockBlobClient(path)
-            .GetBlockListAsync(Azure.Storage.Blobs.Models.BlockListTypes.Committed, cancellationToken: cancellationToken);
-        var committedBlocks = committed.Value.CommittedBlocks.Count();
-        queries.Sort();
-        Console.WriteLine($"  GetUploadSession {queries[2]:0.000} s, CommitUploadSession {commitSeconds:0.000} s ({committedBlocks:N0} blocks committed)");
-        await new BlobServiceClient(storage).GetBlobContainerClient("imagestore").GetBlobClient(path).DeleteAsync(cancellationToken: cancellationToken);
-        return new Latency(count, committedBlocks, stageSeconds, queries[2], commitSeconds);
-    }
-
     /// <summary>
     /// One file of <see cref="BenchSettings.BigFileGiB"/> GiB end to end on a fresh server: generated on disk, uploaded
     /// through the client at its default settings (automatic chunk size, its default parallelism), committed, and read
@@ -368,6 +286,20 @@ public sealed class Benchmark(BenchSettings settings)
             text.AppendLine(CultureInfo.InvariantCulture, $"| {row.Name} | {row.MBps:0.0} | {row.Ratio:0.00} | {(row.ServerPeakRss == 0 ? "–" : $"{row.ServerPeakRss / (double)MiB:0} MiB")} | {row.ServerCpuPerGiB.ToString("0.0", CultureInfo.InvariantCulture)}{(row.ServerPeakRss == 0 ? " (SDK)" : "")} |");
         }
 
+        // Issue #14: server CPU below the tus peer's at every chunk size; the sizes both were run at.
+        var pairs = rows.Where(r => r.Chunked is ("api", _)).Select(api => (Api: api, Tus: rows.FirstOrDefault(t => t.Chunked == ("tus", api.Chunked!.Value.ChunkMiB))))
+            .Where(p => p.Tus is not null).ToList();
+        if (pairs.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| chunk size | HTTP API server CPU s/GiB | tus peer server CPU s/GiB | API / tus |");
+            text.AppendLine("|---|---:|---:|---:|");
+            foreach (var (api, tus) in pairs)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {api.Chunked!.Value.ChunkMiB} MiB | {api.ServerCpuPerGiB:0.0} | {tus!.ServerCpuPerGiB:0.0} | {api.ServerCpuPerGiB / tus.ServerCpuPerGiB:0.00} |");
+            }
+        }
+
         text.AppendLine();
         text.AppendLine("| chunks in flight | server peak RSS |");
         text.AppendLine("|---|---:|");
@@ -379,10 +311,12 @@ public sealed class Benchmark(BenchSettings settings)
         if (latency is not null)
         {
             text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"| session with {latency.Chunks:N0} chunks, {latency.Blocks:N0} blocks (staged in {latency.StageSeconds:0} s) | seconds |");
+            var how = latency.Staging == LatencyStaging.Direct ? "by Put Block" : "through UploadChunk";
+            text.AppendLine(CultureInfo.InvariantCulture, $"| session with {latency.Chunks:N0} chunks, {latency.Blocks:N0} blocks (staged {how} in {latency.StageSeconds:0.0} s, not part of the latency) | seconds |");
             text.AppendLine("|---|---:|");
             text.AppendLine(CultureInfo.InvariantCulture, $"| GetUploadSession (median of 5) | {latency.Query:0.000} |");
             text.AppendLine(CultureInfo.InvariantCulture, $"| CommitUploadSession | {latency.Commit:0.000} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| UploadChunk of the last chunk, onto the others | {latency.LastChunk:0.000} |");
         }
 
         if (big is not null)
