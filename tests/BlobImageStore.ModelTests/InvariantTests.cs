@@ -118,6 +118,15 @@ public class InvariantTests
             schedule =>
             {
                 var violations = Model.Run(schedule).Where(v => invariants.Contains(v.Invariant)).ToList();
+                if (violations.Count > 0 && Environment.GetEnvironmentVariable("MODEL_TRACE_FILE") is { } traceFile)
+                {
+                    var lines = new List<string>();
+                    Model.Trace = lines.Add;
+                    Model.Run(schedule);
+                    Model.Trace = null;
+                    File.WriteAllLines(traceFile, [schedule.ToString()!, .. lines]);
+                }
+
                 if (violations.Count > 0)
                 {
                     throw new Xunit.Sdk.XunitException($"{violations[0]}\nschedule: {schedule}");

@@ -90,7 +90,7 @@ public static class Model
             Trace?.Invoke($"   record {before?.State} -> {after?.State} (until {after?.ReceivingUntil:HH:mm:ss}, modified {after?.Modified:HH:mm:ss}, fenced {after?.Fenced})");
             // A chunk's write that only sets the fence is a roll-back's (an open's write always moves the state or the
             // horizon); the record may already carry a commit's fence, which an open's write keeps: then nothing changes.
-            if (Scheduler.Current > 0 && schedule.Ops[Scheduler.Current - 1] is Chunk && after is { Fenced: true } && before is not null && before with { Fenced = true } == after)
+            if (Scheduler.Current > 0 && schedule.Ops[Scheduler.Current - 1] is Chunk && after is { Fenced: true } && before is not null && OnlyFenced(before, after))
             {
                 rollingBack.Add(Scheduler.Current - 1);
             }
@@ -431,6 +431,12 @@ public static class Model
             }
         }
     }
+
+    /// <summary>True when <paramref name="after"/> is <paramref name="before"/> with the fence set and nothing else changed
+    /// (the record's lists compared by their items: a record read back is a new instance).</summary>
+    private static bool OnlyFenced(UploadSessionRecord before, UploadSessionRecord after) =>
+        (before.Abandoned ?? []).SequenceEqual(after.Abandoned ?? []) && (before.LateConfirmed ?? []).SequenceEqual(after.LateConfirmed ?? [])
+        && before with { Fenced = true, Abandoned = after.Abandoned, LateConfirmed = after.LateConfirmed } == after;
 
     private static string Name(World world, Guid id) => Array.IndexOf(world.Sessions, id).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
