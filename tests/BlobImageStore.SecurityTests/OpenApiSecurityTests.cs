@@ -87,7 +87,7 @@ public sealed class OpenApiEntraTests(EntraServerFixture fixture) : IClassFixtur
     {
         var settings = fixture.Settings;
         settings["ImageStore__Security__AllowAnonymous"] = "true";
-        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+        await using var server = await ServerProcess.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
         using var client = new HttpClient { BaseAddress = server.Address };
         var document = await OpenApiDocument.FetchAsync(client);
 
