@@ -46,6 +46,7 @@ public static class Model
         var tasks = new Task<Outcome>?[schedule.Ops.Length];
         var started = new int[schedule.Ops.Length];
         var acked = new List<(int Session, ByteRange Range, byte[] Bytes, int Step)>();
+        var commits = new List<(int Session, byte[] File)>();
         var endedAt = new Dictionary<Guid, int>();
         var crashed = new HashSet<int>();
         var jumps = new List<int>();
@@ -164,7 +165,7 @@ public static class Model
             return violations;
         }
 
-        Final(world, schedule, results, acked, crashed.Count > 0, violations);
+        Final(world, schedule, results, acked, commits, violations);
         return violations;
 
         void Complete(int i)
@@ -191,7 +192,7 @@ public static class Model
                 lastAck[world.Sessions[acker.Session]] = world.Clock.GetUtcNow();
             }
 
-            OnCompleted(world, result, acked, endedAt, jumps, violations);
+            OnCompleted(world, result, acked, commits, endedAt, jumps, violations);
         }
 
         void CheckLived(Guid session, string what)
@@ -251,7 +252,7 @@ public static class Model
 
     private static bool Stalled(Result result, List<int> jumps) => jumps.Any(j => j >= result.Started && j <= result.Ended);
 
-    private static void OnCompleted(World world, Result result, List<(int, ByteRange, byte[], int)> acked,
+    private static void OnCompleted(World world, Result result, List<(int, ByteRange, byte[], int)> acked, List<(int, byte[])> commits,
         Dictionary<Guid, int> endedAt, List<int> jumps, List<Violation> violations)
     {
         if (result.Error is { } error)
@@ -323,6 +324,11 @@ public static class Model
         if (result.Op is Commit commit && result.Outcome is SessionCommitted { Already: false })
         {
             var file = world.Store.Content(World.Path.Value);
+            if (file is not null)
+            {
+                commits.Add((commit.Session, file.ToArray()));
+            }
+
             foreach (var (s, r, bytes, _) in acked.Where(a => a.Item1 == commit.Session))
             {
                 if (file is null || file.Length != World.FileSize || !file.AsSpan((int)r.First, (int)r.Length).SequenceEqual(bytes))
@@ -352,8 +358,26 @@ public static class Model
         }
     }
 
-    private static void Final(World world, Schedule schedule, Result?[] results, List<(int Session, ByteRange Range, byte[] Bytes, int Step)> acked, bool anyCrash, List<Violation> violations)
+    private static void Final(World world, Schedule schedule, Result?[] results, List<(int Session, ByteRange Range, byte[] Bytes, int Step)> acked,
+        List<(int Session, byte[] File)> commits, List<Violation> violations)
     {
+        // 2 for commits: each piece of a committed file holds bytes that some request sent and was not refused for (answered
+        // 200, or never answered). A chunk refused because the commit had begun ("being committed", "committed") may be in
+        // it: it raced its own session's commit, and the commit's 200 is the answer about the file.
+        foreach (var (s, file) in commits)
+        {
+            foreach (var piece in World.Pieces)
+            {
+                var held = file.AsSpan((int)piece.First, (int)piece.Length).ToArray();
+                var senders = results.Where(r => r is { Op: Chunk c } && c.Session == s && World.Pieces[c.Piece] == piece
+                    && world.ChunkBody(c).Body.AsSpan().SequenceEqual(held)).ToList();
+                if (senders.Count > 0 && senders.All(r => r!.Outcome is { Succeeded: false } and not (CommitInProgress or SessionEnded { Record.State: SessionState.Committed })))
+                {
+                    violations.Add(new(Invariant.RefusedChangesNothing, $"session {s}: the committed file holds bytes {piece} that every request sending them was refused for ({string.Join(", ", senders.Select(r => r!.Outcome))})"));
+                }
+            }
+        }
+
         var now = world.Clock.GetUtcNow();
         var machine = world.Instances[0].Machine;
         foreach (var name in world.Store.Files)
@@ -373,20 +397,15 @@ public static class Model
             }
 
             var blocks = world.Store.BlocksDirect(World.Path.Value);
-            var view = ChunkView.From(blocks, record.Key, record.FileSize);
+            var view = ChunkView.From(blocks, record.Key, record.FileSize, abandoned: record.Abandoned);
             foreach (var (_, range, bytes, step) in acked.Where(a => a.Session == s))
             {
                 var chunk = view.Counted.FirstOrDefault(c => c.Range == range);
                 var held = chunk?.BlockIds.SelectMany(id => world.Store.BlockBytes(World.Path.Value, id) ?? []).ToArray();
                 if (held is null || !held.SequenceEqual(bytes))
                 {
-                    // The one documented exception: a request cut off (crash) after staging other bytes for the same range
-                    // leaves two copies the server cannot tell apart; it then commits neither (never the wrong one).
-                    if (anyCrash && view.Conflicted.Any(c => c.Range.Overlaps(range)))
-                    {
-                        continue;
-                    }
-
+                    // No exception, not even for crashes: an attempt cut off between its final block and its decision never
+                    // confirmed, so it counts for nothing and holds its range only until its confirm-by time.
                     violations.Add(new(Invariant.AcknowledgedIsFinal, $"session {s}: bytes {range} acknowledged at step {step} are {(held is null ? "not counted any more" : "other bytes now")}"));
                 }
             }

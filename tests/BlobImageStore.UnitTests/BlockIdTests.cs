@@ -9,7 +9,8 @@ public class BlockIdTests
     [Fact]
     public void Round_trips_every_field_at_a_fixed_length()
     {
-        var id = new BlockId(BlockKind.Final, 0xDEADBEEF_01234567, 26_214_400, 52_428_799, 30_000_000, 0x12_3456_789A, Digest);
+        var id = new BlockId(BlockKind.Final, 0xDEADBEEF_01234567, 26_214_400, 52_428_799, 30_000_000, 0x12_3456_789A, Digest,
+            DateTimeOffset.FromUnixTimeSeconds(1_796_000_000));
 
         var encoded = id.Encode();
 
@@ -21,8 +22,8 @@ public class BlockIdTests
     [Fact]
     public void Ids_of_all_offsets_and_kinds_have_the_same_length_as_Azure_requires_and_as_whole_file_ids()
     {
-        var lengths = new[] { 0L, 1, 255, 65_536, 4_294_967_296, BlockId.MaxOffset }
-            .SelectMany(o => Enum.GetValues<BlockKind>().Select(k => new BlockId(k, ulong.MaxValue, 0, BlockId.MaxOffset, o, BlockId.MaxNonce, Digest).Encode().Length))
+        var lengths = new[] { 0L, 1, 255, 65_536, BlockId.MaxChunkLength - 1 }
+            .SelectMany(o => Enum.GetValues<BlockKind>().Select(k => new BlockId(k, ulong.MaxValue, BlockId.MaxOffset - BlockId.MaxChunkLength, BlockId.MaxOffset - 1, BlockId.MaxOffset - BlockId.MaxChunkLength + o, BlockId.MaxNonce, Digest, DateTimeOffset.MaxValue).Encode().Length))
             .Append(Content.FileBlockId.Encode(Guid.NewGuid(), 7).Length)
             .Distinct();
 
@@ -37,10 +38,10 @@ public class BlockIdTests
             new BlockId(BlockKind.Data, 1, 0, 9, 0, 1, default), new BlockId(BlockKind.Data, 1, 0, 9, 5, 1, default),
             new BlockId(BlockKind.Data, 2, 0, 9, 0, 1, default), new BlockId(BlockKind.Data, 1, 0, 19, 0, 1, default),
             new BlockId(BlockKind.Data, 1, 0, 9, 0, 2, default), new BlockId(BlockKind.Final, 1, 0, 9, 0, 1, default),
-            new BlockId(BlockKind.Final, 1, 0, 9, 0, 1, Digest),
+            new BlockId(BlockKind.Final, 1, 0, 9, 0, 1, Digest), new BlockId(BlockKind.Confirm, 1, 0, 9, 0, 1, Digest),
         }.Select(i => i.Encode());
 
-        Assert.Equal(7, ids.Distinct().Count());
+        Assert.Equal(8, ids.Distinct().Count());
     }
 
     [Theory]
@@ -50,6 +51,44 @@ public class BlockIdTests
     public void Foreign_ids_are_not_ours(string encoded)
     {
         Assert.False(BlockId.TryDecode(encoded, out _));
+    }
+
+    [Fact]
+    public void The_confirm_by_time_is_kept_to_the_second_rounded_down()
+    {
+        var at = new DateTimeOffset(2026, 12, 3, 17, 0, 0, 999, TimeSpan.Zero);
+        Assert.True(BlockId.TryDecode(new BlockId(BlockKind.Final, 1, 0, 9, 0, 1, Digest, at).Encode(), out var decoded));
+
+        Assert.Equal(at.AddMilliseconds(-999), decoded.ConfirmBy);
+        Assert.Equal(decoded.ConfirmBy, BlockId.Stored(at));
+    }
+
+    [Fact]
+    public void A_chunk_longer_than_the_ID_can_describe_is_refused_when_encoding()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlockId(BlockKind.Data, 1, 0, BlockId.MaxChunkLength, 0, 1, default).Encode());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BlockId(BlockKind.Data, 1, 10, 19, 9, 1, default).Encode());
+    }
+
+    [Fact]
+    public void Version_2_ids_are_read_as_legacy_copies_with_absolute_offsets_and_no_confirm_kind()
+    {
+        // Version 2: [0] 2, [1] kind, [2..9] key, [10..15] first, [16..21] last, [22..27] offset, [28..32] nonce, [33..44] digest.
+        var raw = new byte[BlockId.RawLength];
+        raw[0] = 2;
+        raw[1] = (byte)BlockKind.Final;
+        raw[9] = 7;
+        raw[15] = 100;
+        raw[21] = 199;
+        raw[27] = 150;
+        raw[32] = 5;
+        Digest.CopyTo(raw.AsSpan(33, 12));
+
+        Assert.True(BlockId.TryDecode(Convert.ToBase64String(raw), out var id));
+        Assert.Equal(new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, Digest) { Legacy = true }, id);
+
+        raw[1] = (byte)BlockKind.Confirm; // version 2 had no confirm blocks
+        Assert.False(BlockId.TryDecode(Convert.ToBase64String(raw), out _));
     }
 
     [Fact]

@@ -74,6 +74,11 @@ public partial class ErrorCatalogueTests
             "'App/a.txt' was deleted while it was being copied to 'Store/App/a.txt'; the copy is incomplete. Upload the source again, then repeat the copy."
         },
         {
+            "chunk too slow", new ChunkTooSlow(Guid.Parse("6f9619ff-8b86-d011-b42d-00cf4fc964ff"), new ByteRange(0, 9), new DateTimeOffset(2026, 12, 3, 17, 0, 0, TimeSpan.Zero)),
+            HttpStatusCode.RequestTimeout, FabricErrorCodes.Timeout,
+            "Bytes 0-9 of upload session 6f9619ff-8b86-d011-b42d-00cf4fc964ff arrived, but could not be kept before this request's deadline (2026-12-03T17:00:00.000Z: its ?timeout=, at most ImageStore:Limits:MaxRequestTimeout, plus the tolerated clock skew), so nothing of this chunk was kept. Send it again."
+        },
+        {
             "token of the root", new InvalidContinuationToken("abc", null), HttpStatusCode.BadRequest, FabricErrorCodes.InvalidArgument,
             "ContinuationToken 'abc' is not one this server gave out for the listing of the store root. " +
             "Pass the ContinuationToken of the previous page of the same listing unchanged, or list again without it to start from the first page."

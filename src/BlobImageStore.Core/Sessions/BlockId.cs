@@ -13,45 +13,68 @@ public enum BlockKind : byte
 
     /// <summary>A one-byte marker: this attempt was refused after its final block was staged, so it never counts.</summary>
     Void = 2,
+
+    /// <summary>
+    /// A one-byte marker staged after the final block once the attempt found no competing copy, before it is answered:
+    /// only a confirmed copy counts (<see cref="ChunkView"/>). A copy that is complete but not confirmed still holds its
+    /// range against other bytes until its <see cref="BlockId.ConfirmBy"/> (plus the clock skew), and never counts.
+    /// </summary>
+    Confirm = 3,
 }
 
 /// <summary>
-/// The ID of one staged block, protocol version 2. Azure requires every block ID of a blob to have the same length, at
-/// most 64 bytes before base64; this one is a fixed 45 bytes (60 characters), the length of version 1 and of whole-file
+/// The ID of one staged block, protocol version 3. Azure requires every block ID of a blob to have the same length, at
+/// most 64 bytes before base64; this one is a fixed 45 bytes (60 characters), the length of version 2 and of whole-file
 /// upload IDs, so blocks left on a blob by earlier writers never make a Put Block fail:
 /// <code>
-///  [0]      version tag 2
+///  [0]      version tag 3
 ///  [1]      kind (<see cref="BlockKind"/>)
 ///  [2..9]   session key: random per session, from its record (a reused id, or another session on the path, never matches)
 ///  [10..15] first byte of the chunk (48 bits)
-///  [16..21] last byte of the chunk, inclusive (48 bits)
-///  [22..27] absolute offset of this block in the file (48 bits)
+///  [16..19] last byte of the chunk minus its first (32 bits: a chunk is at most ImageStore:MaxChunkSize, under 4 GiB)
+///  [20..23] offset of this block from the chunk's first byte (32 bits)
+///  [24..27] confirm-by: the Unix second after which this attempt never confirms (32 bits, unsigned)
 ///  [28..32] attempt nonce: random per request, so no later request can ever re-stage (overwrite) an acknowledged block
-///  [33..44] for a final block, the chunk's digest: the first 96 bits of SHA-256 over its bytes; zero otherwise
+///  [33..44] for a final or confirm block, the chunk's digest: the first 96 bits of SHA-256 over its bytes; zero otherwise
 /// </code>
 /// The digest in the final block lets any instance verify a re-send of a received chunk without reading its bytes
-/// back and without any state outside the block list.
+/// back and without any state outside the block list. Version 2 IDs (absolute 48-bit offsets, no confirm-by) are still
+/// read: a complete version-2 copy counts as confirmed (<see cref="Legacy"/>), as it did under version 2's rules.
 /// </summary>
-public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long ChunkFirst, long ChunkLast, long Offset, long Nonce, ChunkDigest Digest)
+public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long ChunkFirst, long ChunkLast, long Offset, long Nonce, ChunkDigest Digest, DateTimeOffset ConfirmBy = default)
 {
-    public const byte Version = 2;
+    public const byte Version = 3;
+    public const byte LegacyVersion = 2;
     public const int RawLength = 45;
     public const int EncodedLength = 60;
     public const long MaxOffset = (1L << 48) - 1;
     public const long MaxNonce = (1L << 40) - 1;
 
+    /// <summary>The longest chunk an ID can describe: 2^32 bytes (ImageStore:MaxChunkSize is at most 4000 MiB).</summary>
+    public const long MaxChunkLength = 1L << 32;
+
     public ByteRange Chunk => new(ChunkFirst, ChunkLast);
+
+    /// <summary>Decoded from a version 2 ID: written before confirm blocks existed, so its complete copies count as confirmed.</summary>
+    public bool Legacy { get; init; }
 
     public string Encode()
     {
+        if (ChunkFirst < 0 || ChunkFirst > MaxOffset || ChunkLast < ChunkFirst || ChunkLast - ChunkFirst >= MaxChunkLength
+            || Offset < ChunkFirst || Offset - ChunkFirst >= MaxChunkLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Offset), $"A block ID describes chunks of at most {MaxChunkLength} bytes starting below {MaxOffset}.");
+        }
+
         Span<byte> raw = stackalloc byte[RawLength];
         raw.Clear();
         raw[0] = Version;
         raw[1] = (byte)Kind;
         BinaryPrimitives.WriteUInt64BigEndian(raw[2..10], SessionKey);
         Write48(raw[10..16], ChunkFirst);
-        Write48(raw[16..22], ChunkLast);
-        Write48(raw[22..28], Offset);
+        BinaryPrimitives.WriteUInt32BigEndian(raw[16..20], (uint)(ChunkLast - ChunkFirst));
+        BinaryPrimitives.WriteUInt32BigEndian(raw[20..24], (uint)(Offset - ChunkFirst));
+        BinaryPrimitives.WriteUInt32BigEndian(raw[24..28], ToSeconds(ConfirmBy));
         Span<byte> nonce = stackalloc byte[8];
         BinaryPrimitives.WriteInt64BigEndian(nonce, Nonce);
         nonce[3..8].CopyTo(raw[28..33]);
@@ -59,7 +82,10 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
         return Convert.ToBase64String(raw);
     }
 
-    /// <summary>Decodes an ID written by <see cref="Encode"/>; any other ID (another writer, another version) is not a chunk block.</summary>
+    /// <summary>The confirm-by time as the ID stores it: whole seconds, rounded down (what every reader decodes).</summary>
+    public static DateTimeOffset Stored(DateTimeOffset confirmBy) => FromSeconds(ToSeconds(confirmBy));
+
+    /// <summary>Decodes an ID written by <see cref="Encode"/> (or a version 2 ID); any other ID (another writer, another version) is not a chunk block.</summary>
     public static bool TryDecode(string encoded, out BlockId id)
     {
         id = default;
@@ -67,8 +93,8 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
         if (encoded.Length != EncodedLength
             || !Convert.TryFromBase64String(encoded, raw, out var written)
             || written != RawLength
-            || raw[0] != Version
-            || raw[1] > (byte)BlockKind.Void)
+            || raw[0] is not (Version or LegacyVersion)
+            || raw[1] > (byte)(raw[0] == Version ? BlockKind.Confirm : BlockKind.Void))
         {
             return false;
         }
@@ -76,16 +102,27 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
         Span<byte> nonce = stackalloc byte[8];
         nonce.Clear();
         raw[28..33].CopyTo(nonce[3..8]);
+        var first = Read48(raw[10..16]);
+        var legacy = raw[0] == LegacyVersion;
         id = new BlockId(
             (BlockKind)raw[1],
             BinaryPrimitives.ReadUInt64BigEndian(raw[2..10]),
-            Read48(raw[10..16]),
-            Read48(raw[16..22]),
-            Read48(raw[22..28]),
+            first,
+            legacy ? Read48(raw[16..22]) : first + BinaryPrimitives.ReadUInt32BigEndian(raw[16..20]),
+            legacy ? Read48(raw[22..28]) : first + BinaryPrimitives.ReadUInt32BigEndian(raw[20..24]),
             BinaryPrimitives.ReadInt64BigEndian(nonce),
-            ChunkDigest.From(raw[33..45]));
+            ChunkDigest.From(raw[33..45]),
+            legacy ? default : FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(raw[24..28])))
+        {
+            Legacy = legacy,
+        };
         return true;
     }
+
+    private static DateTimeOffset FromSeconds(uint seconds) => seconds == 0 ? default : DateTimeOffset.FromUnixTimeSeconds(seconds);
+
+    private static uint ToSeconds(DateTimeOffset time) =>
+        (uint)Math.Clamp(time.ToUnixTimeSeconds(), 0, uint.MaxValue);
 
     private static void Write48(Span<byte> target, long value)
     {

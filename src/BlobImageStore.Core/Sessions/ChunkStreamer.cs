@@ -4,8 +4,11 @@ using BlobImageStore.Storage;
 
 namespace BlobImageStore.Sessions;
 
-/// <summary>Where one attempt stages a chunk: the blob, the session key and this attempt's nonce.</summary>
-public sealed record ChunkTarget(StorePath Path, ulong SessionKey, long Nonce);
+/// <summary>
+/// Where one attempt stages a chunk: the blob, the session key, this attempt's nonce, and the time after which it never
+/// confirms its copy (as stored in its block IDs: whole seconds).
+/// </summary>
+public sealed record ChunkTarget(StorePath Path, ulong SessionKey, long Nonce, DateTimeOffset ConfirmBy);
 
 /// <summary>A body read to its end and checked: its digest, or the refusal.</summary>
 public readonly record struct ChunkRead(ChunkDigest Digest, Outcome? Refusal);
@@ -99,7 +102,7 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
 
                     if (target is not null)
                     {
-                        var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, target.SessionKey, range.First, range.Last, offset, target.Nonce, digest).Encode();
+                        var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, target.SessionKey, range.First, range.Last, offset, target.Nonce, digest, target.ConfirmBy).Encode();
                         var write = staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), md5, cancellationToken);
                         if (final)
                         {
@@ -139,12 +142,21 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
     }
 
     /// <summary>Stages this attempt's one-byte void marker: the attempt never counts, whatever else of it is staged.</summary>
-    public Task VoidAsync(ContentRange range, ChunkTarget target, CancellationToken cancellationToken)
+    public Task VoidAsync(ContentRange range, ChunkTarget target, CancellationToken cancellationToken) =>
+        MarkAsync(BlockKind.Void, range, target, default, cancellationToken);
+
+    /// <summary>Stages this attempt's one-byte confirm marker: from now on its complete copy counts (unless voided).</summary>
+    public Task ConfirmAsync(ContentRange range, ChunkTarget target, ChunkDigest digest, CancellationToken cancellationToken) =>
+        MarkAsync(BlockKind.Confirm, range, target, digest, cancellationToken);
+
+    private Task MarkAsync(BlockKind kind, ContentRange range, ChunkTarget target, ChunkDigest digest, CancellationToken cancellationToken)
     {
-        byte[] one = [0];
-        var id = new BlockId(BlockKind.Void, target.SessionKey, range.First, range.Last, range.First, target.Nonce, default).Encode();
-        return staging.StageAsync(target.Path, id, one, MD5.HashData(one), cancellationToken);
+        var id = new BlockId(kind, target.SessionKey, range.First, range.Last, range.First, target.Nonce, digest, target.ConfirmBy).Encode();
+        return staging.StageAsync(target.Path, id, Marker, MarkerMd5, cancellationToken);
     }
+
+    private static readonly byte[] Marker = [0];
+    private static readonly byte[] MarkerMd5 = MD5.HashData(Marker);
 
     private static async Task<ChunkRead> EndAsync(Stream body, ContentRange range, byte[]? md5, IncrementalHash sha, byte[]? contentMd5, CancellationToken cancellationToken)
     {

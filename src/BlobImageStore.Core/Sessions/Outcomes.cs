@@ -41,6 +41,10 @@ public sealed record RaceConflict(Guid SessionId, ByteRange Range) : Outcome;
 /// one it acknowledged.</summary>
 public sealed record DuplicateConflict(Guid SessionId, ByteRange Range) : Outcome;
 
+/// <summary>The chunk's body was received and checked, but it could not be kept before its attempt's confirm-by time
+/// (<paramref name="ConfirmBy"/>: its deadline plus the clock skew); nothing of it counts.</summary>
+public sealed record ChunkTooSlow(Guid SessionId, ByteRange Range, DateTimeOffset ConfirmBy) : Outcome;
+
 /// <summary>The session was committed, deleted or expired (<see cref="UploadSessionRecord.State"/>); <paramref name="At"/> is when.</summary>
 public sealed record SessionEnded(UploadSessionRecord Record, DateTimeOffset At) : Outcome;
 

@@ -22,6 +22,12 @@ namespace BlobImageStore.Sessions;
 /// <param name="Fenced">Set by a commit or a refused first chunk's roll-back before it reads the block list to decide; while
 /// set, a chunk is acknowledged only by a conditional write of the record (not by a read), so it is ordered against that
 /// decision. Cleared again by a commit that found the session incomplete.</param>
+/// <param name="Abandoned">Attempts whose complete copy was found unconfirmed after its confirm-by time (plus the clock skew)
+/// by an attempt with other bytes, which wrote them here before confirming its own: they never count, even if their
+/// confirmation lands later (docs/protocol.md, "Late confirmations"). Rare; usually null.</param>
+/// <param name="LateConfirmed">Attempts whose confirmation landed at or after their confirm-by time and that were then
+/// written here (by themselves, or by a re-send verified against them) before anyone was told they count: such an attempt
+/// can no longer be abandoned. Rare; usually null.</param>
 public sealed record UploadSessionRecord(
     Guid SessionId,
     string Path,
@@ -35,7 +41,20 @@ public sealed record UploadSessionRecord(
     DateTimeOffset? ReceivingUntil = null,
     DateTimeOffset? Ended = null,
     long ReceivedBytes = 0,
-    bool Fenced = false);
+    bool Fenced = false,
+    IReadOnlyList<AttemptRef>? Abandoned = null,
+    IReadOnlyList<AttemptRef>? LateConfirmed = null)
+{
+    public bool IsAbandoned(ByteRange range, long nonce) => Abandoned?.Contains(new AttemptRef(range.First, range.Last, nonce)) == true;
+
+    public bool IsLateConfirmed(ByteRange range, long nonce) => LateConfirmed?.Contains(new AttemptRef(range.First, range.Last, nonce)) == true;
+}
+
+/// <summary>One attempt at a chunk: its range and its nonce (as in its block IDs).</summary>
+public sealed record AttemptRef(long First, long Last, long Nonce)
+{
+    public static AttemptRef Of(ReceivedChunk chunk) => new(chunk.Range.First, chunk.Range.Last, chunk.Nonce);
+}
 
 /// <summary>The session state machine's states (see docs/protocol.md).</summary>
 public enum SessionState

@@ -97,10 +97,10 @@ public sealed partial class UploadSessions(
         if (range.IsEmptyFile)
         {
             var empty = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
-            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, cancellationToken);
+            return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, null, cancellationToken);
         }
 
-        var view = await ViewAsync(record, token);
+        var view = await ViewAsync(record, clock.GetUtcNow(), token);
         var exact = view.Exactly(range.Range);
         if (exact.Count > 0)
         {
@@ -116,9 +116,25 @@ public sealed partial class UploadSessions(
                 return new DuplicateConflict(record.SessionId, range.Range);
             }
 
-            return exact.Any(c => c.Digest == check.Digest)
-                ? await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, cancellationToken)
-                : new ResendConflict(record.SessionId, range.Range);
+            var matched = exact.Where(c => c.Digest == check.Digest).ToList();
+            if (matched.Count == 0)
+            {
+                return new ResendConflict(record.SessionId, range.Range);
+            }
+
+            if (view.Contests(range.Range, NoNonce, check.Digest))
+            {
+                // Another attempt with other bytes is between its final block and its confirmation: it will stand back,
+                // unless the copy matched here confirmed late and was abandoned (docs/protocol.md, "Late confirmations").
+                return new RaceConflict(record.SessionId, range.Range);
+            }
+
+            // The copy answered for must stand: one whose confirmation may have landed late (the clock, read after the
+            // block list, is past its confirm-by) is written as late-confirmed first, unless it was abandoned meanwhile.
+            var now = clock.GetUtcNow();
+            var on = matched.Select(AttemptRef.Of).ToList();
+            var settle = matched.All(c => c.ConfirmBy == default || c.ConfirmBy > now) ? [] : on;
+            return await FinishAsync(session, new ResendMatched(), view.ReceivedBytes, new Standing(on, settle, new RaceConflict(record.SessionId, range.Range)), cancellationToken);
         }
 
         if (view.Overlap(range.Range) is { Count: > 0 } overlap)
@@ -126,33 +142,119 @@ public sealed partial class UploadSessions(
             return new RangeOverlap(record.SessionId, range, overlap, view.Missing);
         }
 
-        var target = new ChunkTarget(request.Path, record.Key, NewNonce());
+        // The attempt confirms its copy only before this time, stored in its block IDs; until then (plus the clock skew)
+        // its complete but unconfirmed copy holds the range against other bytes.
+        var target = new ChunkTarget(request.Path, record.Key, NewNonce(), BlockId.Stored(deadline + machine.Rules.ClockSkew));
         var staged = await streamer.ReadAsync(range, request.ContentMd5, layout, body, target, token);
         if (staged.Refusal is { } refusal)
         {
             return refusal;
         }
 
-        // Another attempt may have staged other bytes for an overlapping range meanwhile. Whoever sees the other stands
-        // back; an attempt already answered 200 was alone when it looked, so it is never the one that stands back.
-        // Past the body, the deadline no longer cuts the request short: a chunk stopped between its final block and this
-        // check could not void itself, and would leave a second copy beside an acknowledged one.
-        var after = await ViewAsync(record, cancellationToken);
-        if (after.Contests(range.Range, target.Nonce, staged.Digest))
+        // Past the body, the deadline no longer cuts the request short: a chunk stopped between its final block and its
+        // decision could neither void nor confirm itself, and would hold its range until its confirm-by time.
+        var done = await ConfirmAsync(session, range, target, staged.Digest, cancellationToken);
+        if (done is not ({ Succeeded: true } or CommitInProgress or SessionEnded { Record.State: SessionState.Committed or SessionState.Committing }))
         {
-            await streamer.VoidAsync(range, target, cancellationToken);
-            return new RaceConflict(record.SessionId, range.Range);
-        }
-
-        var done = await FinishAsync(session, new ChunkAccepted(range.Length), after.ReceivedBytes, cancellationToken);
-        if (done is SessionEnded { Record.State: SessionState.Open or SessionState.Pending or SessionState.Expired })
-        {
-            // Refused because the session expired under a stalled request (now a tombstone): its copy never counts.
+            // Refused after its final block (a competing copy, too slow, the session expired under a stalled request, or
+            // abandoned): its copy never counts. A refusal because a commit began may be in that commit: no marker helps.
             await streamer.VoidAsync(range, target, cancellationToken);
         }
 
         LogChunk(logger, record.SessionId, record.Path, range.First, range.Last, range.Total, done.GetType().Name);
         return done;
+    }
+
+    /// <summary>
+    /// After the final block: another attempt may have staged other bytes for an overlapping range meanwhile, and whoever
+    /// sees the other stands back (so two attempts with different bytes never both confirm: each read the block list after
+    /// staging its own final block). A dead copy (unconfirmed past its confirm-by plus the clock skew) is abandoned in the
+    /// record first (If-Match), so that its confirmation, should it still land, never counts. Then the confirm block, then
+    /// the acknowledgement; a confirmation that returned at or after the confirm-by time is written as late-confirmed by
+    /// the acknowledgement, unless it was abandoned meanwhile (then the chunk is refused as too slow).
+    /// </summary>
+    private async Task<Outcome> ConfirmAsync(Versioned<UploadSessionRecord> session, ContentRange range, ChunkTarget target, ChunkDigest digest, CancellationToken cancellationToken)
+    {
+        var record = session.Value;
+        var readAt = clock.GetUtcNow();
+        var after = await ViewAsync(record, readAt, cancellationToken);
+        if (after.Contests(range.Range, target.Nonce, digest))
+        {
+            return new RaceConflict(record.SessionId, range.Range);
+        }
+
+        var tooSlow = new ChunkTooSlow(record.SessionId, range.Range, target.ConfirmBy);
+        if (clock.GetUtcNow() >= target.ConfirmBy)
+        {
+            return tooSlow;
+        }
+
+        var dead = after.DeadConflicting(range.Range, digest);
+        if (dead.Count > 0 && await AbandonAsync(session, dead.Select(AttemptRef.Of).ToList(), range.Range, cancellationToken) is { } notAbandoned)
+        {
+            return notAbandoned;
+        }
+
+        if (clock.GetUtcNow() >= target.ConfirmBy)
+        {
+            return tooSlow;
+        }
+
+        await streamer.ConfirmAsync(range, target, digest, cancellationToken);
+        var mine = new AttemptRef(range.First, range.Last, target.Nonce);
+        var late = clock.GetUtcNow() >= target.ConfirmBy;
+        return await FinishAsync(session, new ChunkAccepted(range.Length), ByteRange.Merge(after.Received.Append(range.Range)).Sum(r => r.Length), new Standing([mine], late ? [mine] : [], tooSlow), cancellationToken);
+    }
+
+    /// <summary>
+    /// Writes <paramref name="dead"/> into the record's <see cref="UploadSessionRecord.Abandoned"/> (If-Match), unless one
+    /// of them is late-confirmed there (then it counts, and this attempt stands back: <see cref="RaceConflict"/>). Null: done.
+    /// </summary>
+    private async Task<Outcome?> AbandonAsync(Versioned<UploadSessionRecord> session, IReadOnlyList<AttemptRef> dead, ByteRange range, CancellationToken cancellationToken)
+    {
+        var outcome = await retry.RunAsync<Outcome>(async _ =>
+        {
+            var current = await records.GetAsync(session.Value.SessionId, cancellationToken);
+            if (current is not { } c || c.Value.Key != session.Value.Key)
+            {
+                return new SessionNotFound(session.Value.SessionId);
+            }
+
+            if (c.Value.State != SessionState.Open)
+            {
+                return c.Value.State == SessionState.Committing ? new CommitInProgress(c.Value.SessionId) : new SessionEnded(c.Value, machine.EndedAt(c.Value));
+            }
+
+            if (machine.IsExpired(c.Value, clock.GetUtcNow()))
+            {
+                return await TryEndExpiredAsync(c, cancellationToken);
+            }
+
+            if (dead.Any(d => c.Value.LateConfirmed?.Contains(d) == true))
+            {
+                return new RaceConflict(c.Value.SessionId, range);
+            }
+
+            var missing = dead.Where(d => c.Value.Abandoned?.Contains(d) != true).ToList();
+            if (missing.Count == 0)
+            {
+                return Proceed.Instance;
+            }
+
+            var abandoned = c.Value with { Abandoned = [.. c.Value.Abandoned ?? [], .. missing] };
+            return await records.TryReplaceAsync(abandoned, c.Version, cancellationToken) is null ? null : Proceed.Instance;
+        }, () => new Busy(session.Value.SessionId, session.Value.Path), cancellationToken);
+        return outcome is Proceed ? null : outcome;
+    }
+
+    /// <summary>What an acknowledgement stands on besides an open session: attempts that must not be abandoned (else the
+    /// answer is <paramref name="IfAbandoned"/>), and those among them to write as late-confirmed first.</summary>
+    private sealed record Standing(IReadOnlyList<AttemptRef> On, IReadOnlyList<AttemptRef> Settle, Outcome IfAbandoned);
+
+    /// <summary>"Go on": an internal result of a step that refuses nothing.</summary>
+    private sealed record Proceed : Outcome
+    {
+        public static Proceed Instance { get; } = new();
     }
 
     public async Task<SessionStatus?> GetByIdAsync(Guid sessionId, CancellationToken cancellationToken)
@@ -451,7 +553,7 @@ public sealed partial class UploadSessions(
     /// session would otherwise expire less than <see cref="SessionRules.Expiry"/> (plus the clock skew) from now, or
     /// while a commit or roll-back has fenced it; a lost write reads again and decides again.
     /// </summary>
-    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, CancellationToken cancellationToken) =>
+    private Task<Outcome> FinishAsync(Versioned<UploadSessionRecord> session, Outcome success, long received, Standing? standing, CancellationToken cancellationToken) =>
         retry.RunAsync<Outcome>(async _ =>
         {
             var current = await records.GetAsync(session.Value.SessionId, cancellationToken);
@@ -478,7 +580,13 @@ public sealed partial class UploadSessions(
                 return await TryEndExpiredAsync(c, cancellationToken);
             }
 
-            if (!c.Value.Fenced && !machine.NeedsExtension(c.Value, now, machine.Rules.Expiry))
+            if (standing is not null && standing.On.Any(a => c.Value.Abandoned?.Contains(a) == true))
+            {
+                return standing.IfAbandoned;
+            }
+
+            var settle = standing?.Settle.Where(a => c.Value.LateConfirmed?.Contains(a) != true).ToList() ?? [];
+            if (!c.Value.Fenced && settle.Count == 0 && !machine.NeedsExtension(c.Value, now, machine.Rules.Expiry))
             {
                 // Acknowledged by this read. Info's staging bytes are the records' ReceivedBytes: when the bytes received
                 // have at least doubled since the record said, one write brings it up (If-Match; a few per session). It
@@ -496,7 +604,11 @@ public sealed partial class UploadSessions(
                 return success;
             }
 
-            var touched = machine.Extended(c.Value, now, machine.Rules.Expiry) with { ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes) };
+            var touched = machine.Extended(c.Value, now, machine.Rules.Expiry) with
+            {
+                ReceivedBytes = Math.Max(received, c.Value.ReceivedBytes),
+                LateConfirmed = settle.Count == 0 ? c.Value.LateConfirmed : [.. c.Value.LateConfirmed ?? [], .. settle],
+            };
             if (await records.TryReplaceAsync(touched, c.Version, cancellationToken) is null)
             {
                 return null;
@@ -635,13 +747,20 @@ public sealed partial class UploadSessions(
         return new SessionDeleted(Existed: true);
     }
 
-    private async Task<ChunkView> ViewAsync(UploadSessionRecord record, CancellationToken cancellationToken) =>
-        ChunkView.From(await staging.GetBlocksAsync(StorePath.Parse(record.Path), cancellationToken), record.Key, record.FileSize);
+    /// <summary>The session's chunks from its block list. <paramref name="readAt"/>: the clock read before the list, by which
+    /// unconfirmed copies are pending or dead (null: all pending). The record's abandoned attempts count as voided.</summary>
+    private async Task<ChunkView> ViewAsync(UploadSessionRecord record, DateTimeOffset? readAt, CancellationToken cancellationToken) =>
+        ChunkView.From(await staging.GetBlocksAsync(StorePath.Parse(record.Path), cancellationToken), record.Key, record.FileSize, readAt, machine.Rules.ClockSkew, record.Abandoned);
+
+    private Task<ChunkView> ViewAsync(UploadSessionRecord record, CancellationToken cancellationToken) => ViewAsync(record, null, cancellationToken);
 
     private async Task<SessionStatus> StatusAsync(UploadSessionRecord record, CancellationToken cancellationToken) =>
         new(record, (await ViewAsync(record, cancellationToken)).Missing);
 
     private static ulong NewKey() => BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
+
+    /// <summary>No attempt's nonce (a re-send stages nothing).</summary>
+    private const long NoNonce = -1;
 
     private static long NewNonce() => BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8)) & BlockId.MaxNonce;
 

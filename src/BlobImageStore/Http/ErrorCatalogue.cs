@@ -31,8 +31,10 @@ public static class ErrorCatalogue
         RaceConflict r => Conflict(
             $"Another request sent other bytes for bytes {r.Range} of upload session {r.SessionId} at the same moment, so this chunk was not kept. Ask GetUploadSession for the ExpectedRanges and send those."),
         DuplicateConflict r => Conflict(
-            $"Upload session {r.SessionId} holds two different copies of bytes {r.Range} (two requests with different bytes raced, and one of them was cut off), so the server cannot tell which it acknowledged and commits neither. " +
+            $"Upload session {r.SessionId} holds two different copies of bytes {r.Range} that both count (two requests with different bytes raced under an earlier version of this server, and one of them was cut off), so the server cannot tell which it acknowledged and commits neither. " +
             "Delete the session (DELETE /ImageStore/$/DeleteUploadSession) and upload the file again."),
+        ChunkTooSlow t => new(HttpStatusCode.RequestTimeout, FabricErrorCodes.Timeout,
+            $"Bytes {t.Range} of upload session {t.SessionId} arrived, but could not be kept before this request's deadline ({Iso(t.ConfirmBy)}: its ?timeout=, at most ImageStore:Limits:MaxRequestTimeout, plus the tolerated clock skew), so nothing of this chunk was kept. Send it again."),
         SessionEnded e => Ended(e),
         SessionNotFound n => NotFound(
             $"There is no upload session {n.SessionId}: it was never started, or it ended more than the tombstone retention ago. Upload the file again with UploadChunk and a new session-id, then commit."),
@@ -44,7 +46,7 @@ public static class ErrorCatalogue
         Incomplete i => Invalid(
             $"Upload session {i.SessionId} is not complete: bytes {Describe(i.Missing)} of {i.FileSize} are missing. Send them with UploadChunk, then commit again; the session stays open."),
         CommitInProgress c => Conflict(
-            $"Upload session {c.SessionId} is being committed right now, so this request changed nothing. Check the file with GET /ImageStore/<path>, or commit again: a second commit answers 200 once the file is there."),
+            $"Upload session {c.SessionId} is being committed right now, so this request was not acknowledged (a chunk that was being stored as the commit began is in the file only if the commit had found it already stored). Check the file with GET /ImageStore/<path>, or commit again: a second commit answers 200 once the file is there."),
         NotOwner n => new(HttpStatusCode.Forbidden, FabricErrorCodes.AccessDenied,
             $"Upload session {n.SessionId} was started by another principal ({DescribeOwner(n.OwnerKind)}), and only the principal that starts a session may send its chunks or commit it " +
             "(an admin client certificate or Entra ID admin may also delete it). Nothing was changed. Upload with your own session-id; if that session holds the path you want, ask its owner to finish or delete it."),
