@@ -23,7 +23,21 @@ public sealed class FunctionsOperationsTests(HostsFixture hosts)
             Assert.Equal(server.Content.Headers.ContentType?.MediaType, function.ContentType?.Split(';')[0]);
             if (target.StartsWith("/openapi", StringComparison.Ordinal))
             {
-                Assert.Equal(await server.Content.ReadAsStringAsync(), function.Body);
+                // The same document, except that the Functions app in function-keys mode names the key the host checks
+                // and its 401 (FunctionsOpenApiTests holds those against the triggers' levels).
+                var withoutKeys = System.Text.Json.Nodes.JsonNode.Parse(function.Body)!.AsObject();
+                Assert.NotNull(withoutKeys["securityDefinitions"]?["functionKey"]);
+                withoutKeys.Remove("securityDefinitions");
+                foreach (var (_, methods) in withoutKeys["paths"]!.AsObject())
+                {
+                    foreach (var (_, operation) in methods!.AsObject())
+                    {
+                        operation!.AsObject().Remove("security");
+                        operation["responses"]!.AsObject().Remove("401");
+                    }
+                }
+
+                Assert.Equal(await server.Content.ReadAsStringAsync(), withoutKeys.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
             }
         }
     }

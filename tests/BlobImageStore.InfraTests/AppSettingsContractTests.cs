@@ -29,10 +29,15 @@ public sealed partial class AppSettingsContractTests
         $"{StorageSection}__clientId",
     ];
 
-    /// <summary>Options only the self-hosted server reads; the Functions app has its own way (named beside each).</summary>
-    private static readonly string[] SelfHostOnlyOptions =
+    /// <summary>
+    /// Options the template leaves at the code's default, because another setting governs them there (named beside each;
+    /// <see cref="CleanupIntervalContractTests"/> holds the default to it).
+    /// </summary>
+    internal static readonly string[] DefaultedOptions =
     [
-        nameof(ImageStoreOptions.CleanupInterval), // the Functions app runs the cleanup on its timer: ImageStore:CleanupSchedule
+        // The Functions app runs the cleanup on its timer (ImageStore:CleanupSchedule), but $/Info reads CleanupInterval
+        // for how old the session usage summary may get (2 x it): its default is the default schedule's period.
+        nameof(ImageStoreOptions.CleanupInterval),
     ];
 
     /// <summary>Names the Functions host and the telemetry pipeline (not the image store's options) own that the template may set.</summary>
@@ -59,11 +64,11 @@ public sealed partial class AppSettingsContractTests
 
     /// <summary>
     /// Every scalar public settable property of ImageStoreOptions, as the configuration binder reads it (sections such as
-    /// a nested options object are not one setting), less the self-host's own.
+    /// a nested options object are not one setting), less those the template leaves at their default.
     /// </summary>
     private static IEnumerable<string> OptionSettings() =>
         typeof(ImageStoreOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.SetMethod is { IsPublic: true } && IsScalar(p.PropertyType) && !SelfHostOnlyOptions.Contains(p.Name))
+            .Where(p => p.SetMethod is { IsPublic: true } && IsScalar(p.PropertyType) && !DefaultedOptions.Contains(p.Name))
             .Select(p => $"{Section}__{p.Name}");
 
     /// <summary>
@@ -93,7 +98,7 @@ public sealed partial class AppSettingsContractTests
             .Select(s => (s.GetProperty("name").GetString()!, s.GetProperty("value").ToString()))
             .ToList();
 
-    private static string ValueOf(string name) => Assert.Single(AppSettings(), s => s.Name == name).Value;
+    internal static string ValueOf(string name) => Assert.Single(AppSettings(), s => s.Name == name).Value;
 
     [Fact]
     public void Setting_names_are_literal_and_unique()
@@ -116,6 +121,7 @@ public sealed partial class AppSettingsContractTests
     public void Every_setting_the_template_sets_is_read_by_the_app_or_the_host()
     {
         var known = AppSettingsRead().Concat(StorageIdentitySettings).Concat(HostSettings)
+            .Concat(DefaultedOptions.Select(o => $"{Section}__{o}"))
             .Concat(SecuritySettingsContractTests.SecuritySettings()).ToHashSet(StringComparer.Ordinal);
 
         Assert.All(AppSettings(), s => Assert.True(known.Contains(s.Name), $"'{s.Name}' is read by neither the app nor the host"));
@@ -130,7 +136,6 @@ public sealed partial class AppSettingsContractTests
         Assert.Contains("ImageStore__TombstoneRetention", AppSettingsRead());
         Assert.All(AppSettingsRead().Concat(StorageIdentitySettings).Concat(RequiredHostSettings),
             r => Assert.True(names.Contains(r), $"'{r}' is not set"));
-        Assert.DoesNotContain($"{Section}__{nameof(ImageStoreOptions.CleanupInterval)}", names);
     }
 
     [Fact]
@@ -252,8 +257,17 @@ public sealed partial class AppSettingsContractTests
         Assert.All(AppSettingsRead(), s => Assert.True(text.Contains($"`{s}`", StringComparison.Ordinal), $"{readme} does not list `{s}`"));
     }
 
+    [Fact]
+    public void The_Functions_readme_lists_the_options_left_at_their_default_as_read_by_the_app()
+    {
+        // They are read by the app (CleanupInterval by $/Info), so its settings table lists them, with their default.
+        var text = File.ReadAllText(Repo.FullPath("src/BlobImageStore.Functions/README.md"));
+        Assert.All(DefaultedOptions, o => Assert.Matches($@"\n\| `{Section}__{o}` \| `[^`]+` \|", text));
+        Assert.DoesNotContain("is not read here", text, StringComparison.Ordinal);
+    }
+
     /// <summary>"[parameters('p')]" or "[string(parameters('p'))]" in the api module → the main.bicep parameter feeding p → its default, as text.</summary>
-    private static string MainParameterDefault(string value)
+    internal static string MainParameterDefault(string value)
     {
         var apiParameter = ParameterReference().Match(value) is { Success: true } m ? m.Groups[1].Value
             : throw new InvalidOperationException($"'{value}' is not a parameter of the api module");

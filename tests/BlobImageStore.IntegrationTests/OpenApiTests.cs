@@ -83,6 +83,46 @@ public sealed class OpenApiTests(StoreFixture store)
     }
 
     [Fact]
+    public async Task Without_security_settings_no_operation_lists_401_and_none_answers_it_and_only_the_session_operations_list_the_owner_403()
+    {
+        // The self-host without ImageStore:Security serves anonymous callers (on loopback, where it must listen): the
+        // document names no credentials, and lists 403 only where a session started by another principal is refused.
+        var (served, _) = await ServedAsync();
+        Assert.Null(served["securityDefinitions"]);
+        Assert.Null(served["x-blobimagestore-clientCertificate"]);
+
+        var operations = DocumentedOperation.Of(served);
+        var session = Guid.NewGuid(); // one session for every request, so that what the writes leave can be removed
+        Assert.Equal(
+            ["CommitImageStoreUploadSession", "DeleteImageStoreUploadSession", "UploadFileChunk"],
+            operations.Where(o => o.Lists(403)).Select(o => o.OperationId).Order());
+        foreach (var operation in operations)
+        {
+            Assert.False(operation.Lists(401), $"{operation.OperationId} lists 401");
+            Assert.Null(operation.Security);
+            if (operation.Lists(403))
+            {
+                Assert.Contains("another principal", operation.Describes(403));
+            }
+
+            using var request = operation.Request("openapi-anonymous/file.txt", session);
+            using var response = await store.Api.Http.SendAsync(request);
+            Assert.False(response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden,
+                $"{operation.OperationId} answered {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+
+        // The shared store as it was: no session left open, no file left behind.
+        using (await store.Api.Http.DeleteAsync($"/ImageStore/$/DeleteUploadSession?api-version=6.0&session-id={session}"))
+        using (await store.Api.Http.DeleteAsync("/ImageStore/openapi-anonymous?api-version=6.0"))
+        {
+        }
+
+        Assert.Empty(store.Files.GetBlobs(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, "openapi-anonymous/", CancellationToken.None));
+        using var sessions = await store.Api.Http.GetAsync($"/ImageStore/$/GetUploadSession?api-version=6.0&session-id={session}");
+        Assert.Equal(HttpStatusCode.NoContent, sessions.StatusCode);
+    }
+
+    [Fact]
     public async Task The_http_file_names_every_operation_and_runs_top_to_bottom()
     {
         var (served, _) = await ServedAsync();

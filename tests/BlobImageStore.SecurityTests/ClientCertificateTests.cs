@@ -17,14 +17,14 @@ public sealed class CertificateServerFixture : IAsyncLifetime
 
     public TestAzurite Azurite { get; private set; } = null!;
 
-    public ServerHost Server { get; private set; } = null!;
+    public ServerProcess Server { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         Azurite = await TestAzurite.StartAsync("sec-cert", inMemory: true);
         var address = new Uri($"https://127.0.0.1:{AzuriteProcess.FreePort()}");
         var c = Certificates;
-        Server = await ServerHost.StartAsync(address, new Dictionary<string, string>
+        Server = await ServerProcess.StartAsync(address, new Dictionary<string, string>
         {
             ["ImageStore__Storage"] = Azurite.ConnectionString,
             ["Kestrel__Endpoints__Https__Url"] = address.ToString().TrimEnd('/'),

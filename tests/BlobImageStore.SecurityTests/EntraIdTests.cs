@@ -23,7 +23,7 @@ public sealed class EntraServerFixture : IAsyncLifetime
 
     public LocalIssuer Issuer { get; private set; } = null!;
 
-    public ServerHost Server { get; private set; } = null!;
+    public ServerProcess Server { get; private set; } = null!;
 
     public HttpClient Client { get; private set; } = null!;
 
@@ -32,7 +32,7 @@ public sealed class EntraServerFixture : IAsyncLifetime
         Azurite = await TestAzurite.StartAsync("sec-entra", inMemory: true);
         Issuer = await LocalIssuer.StartAsync();
         var address = new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}");
-        Server = await ServerHost.StartAsync(address, Settings);
+        Server = await ServerProcess.StartAsync(address, Settings);
         Client = new HttpClient { BaseAddress = Server.Address };
     }
 
@@ -145,7 +145,7 @@ public sealed class EntraIdTests(EntraServerFixture fixture) : IClassFixture<Ent
         var settings = fixture.Settings;
         var nobody = new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"); // a free loopback port: connections are refused, nothing leaves the machine
         settings["ImageStore__Security__AzureActiveDirectory__MetadataAddress"] = new Uri(nobody, $"/{EntraServerFixture.Tenant}/v2.0/.well-known/openid-configuration").ToString();
-        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+        await using var server = await ServerProcess.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
         using var client = new HttpClient { BaseAddress = server.Address };
 
         foreach (var request in new Func<HttpRequestMessage>[] { Calls.List, () => Calls.Upload("entra/offline.txt") })
@@ -191,7 +191,7 @@ public sealed class EntraIdTests(EntraServerFixture fixture) : IClassFixture<Ent
     {
         var settings = fixture.Settings;
         settings["ImageStore__Security__AllowAnonymous"] = "true";
-        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+        await using var server = await ServerProcess.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
         using var client = new HttpClient { BaseAddress = server.Address };
         Send anonymous = request => client.SendAsync(request);
         var owner = Guid.NewGuid().ToString();

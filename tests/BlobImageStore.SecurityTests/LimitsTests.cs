@@ -14,7 +14,7 @@ public sealed class LimitsAzuriteFixture : IAsyncLifetime
 
     public async Task DisposeAsync() => await Azurite.DisposeAsync();
 
-    public Task<ServerHost> StartServerAsync(params (string Key, string Value)[] limits)
+    public Task<ServerProcess> StartServerAsync(params (string Key, string Value)[] limits)
     {
         var settings = new Dictionary<string, string> { ["ImageStore__Storage"] = Azurite.ConnectionString };
         foreach (var (key, value) in limits)
@@ -22,7 +22,7 @@ public sealed class LimitsAzuriteFixture : IAsyncLifetime
             settings["ImageStore__Limits__" + key] = value;
         }
 
-        return ServerHost.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
+        return ServerProcess.StartAsync(new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}"), settings);
     }
 }
 

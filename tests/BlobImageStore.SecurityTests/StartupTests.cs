@@ -35,7 +35,7 @@ public sealed class StartupTests(StartupAzuriteFixture fixture) : IClassFixture<
     public async Task Loopback_without_security_serves_anonymously()
     {
         var address = new Uri($"http://127.0.0.1:{AzuriteProcess.FreePort()}");
-        await using var server = await ServerHost.StartAsync(address, Settings());
+        await using var server = await ServerProcess.StartAsync(address, Settings());
         using var client = new HttpClient { BaseAddress = address };
         (await client.SendAsync(() => Calls.Upload("anonymous/file.txt"))).Is(HttpStatusCode.OK);
     }
@@ -50,8 +50,8 @@ public sealed class StartupTests(StartupAzuriteFixture fixture) : IClassFixture<
     {
         value = value.Replace("{port}", AzuriteProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         await using var server = how == "--urls"
-            ? await ServerHost.RunToExitAsync(Settings(), urls: value, ExitLimit)
-            : await ServerHost.RunToExitAsync(Settings((how, value)), urls: null, ExitLimit);
+            ? await ServerProcess.RunToExitAsync(Settings(), urls: value, ExitLimit)
+            : await ServerProcess.RunToExitAsync(Settings((how, value)), urls: null, ExitLimit);
 
         Assert.True(server.HasExited, "the server kept running on a non-loopback address:\n" + server.Output);
         Assert.Equal(ListenAddressGuard.RefusedExitCode, server.ExitCode);
@@ -63,7 +63,7 @@ public sealed class StartupTests(StartupAzuriteFixture fixture) : IClassFixture<
     public async Task AllowAnonymous_on_a_non_loopback_address_starts_with_a_warning()
     {
         var port = AzuriteProcess.FreePort();
-        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{port}"),
+        await using var server = await ServerProcess.StartAsync(new Uri($"http://127.0.0.1:{port}"),
             Settings(("ImageStore__Security__AllowAnonymous", "true")), urls: $"http://0.0.0.0:{port}");
         using var client = new HttpClient { BaseAddress = server.Address };
         (await client.SendAsync(Calls.List)).IsSuccess();
@@ -75,7 +75,7 @@ public sealed class StartupTests(StartupAzuriteFixture fixture) : IClassFixture<
     public async Task With_security_configured_a_non_loopback_address_starts_and_refuses_anonymous_callers()
     {
         var port = AzuriteProcess.FreePort();
-        await using var server = await ServerHost.StartAsync(new Uri($"http://127.0.0.1:{port}"), Settings(
+        await using var server = await ServerProcess.StartAsync(new Uri($"http://127.0.0.1:{port}"), Settings(
             ("ImageStore__Security__ClientCertificateThumbprints__0__CertificateThumbprint", new string('A', 40)),
             ("ImageStore__Security__ClientCertificateThumbprints__0__IsAdmin", "true")), urls: $"http://0.0.0.0:{port}");
         using var client = new HttpClient { BaseAddress = server.Address };
@@ -85,7 +85,7 @@ public sealed class StartupTests(StartupAzuriteFixture fixture) : IClassFixture<
     [Fact]
     public async Task A_malformed_security_setting_refuses_to_start_with_a_message_saying_what_to_fix()
     {
-        await using var server = await ServerHost.RunToExitAsync(Settings(
+        await using var server = await ServerProcess.RunToExitAsync(Settings(
             ("ImageStore__Security__ClientCertificateThumbprints__0__CertificateThumbprint", "not-a-thumbprint"),
             ("ImageStore__Security__AzureActiveDirectory__TenantId", "contoso")), urls: $"http://127.0.0.1:{AzuriteProcess.FreePort()}", ExitLimit);
 

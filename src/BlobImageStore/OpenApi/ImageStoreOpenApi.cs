@@ -1,9 +1,13 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BlobImageStore.Health;
+using BlobImageStore.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BlobImageStore.OpenApi;
 
@@ -14,6 +18,9 @@ namespace BlobImageStore.OpenApi;
 /// <c>ContinuationToken</c> of listings (query parameter and answer member), the 204 answers the runtime sends,
 /// <c>Content-MD5</c> on uploads, the 415 for content codings, the <c>/$/GetClusterManifest</c> shim, and the
 /// <c>/healthz</c> and <c>/readyz</c> probes. No <c>host</c>: tools use the address they fetched the document from.
+/// The document is built per configuration (<see cref="Build(ImageStoreSecurityOptions, HostAccessMode)"/>): it lists the
+/// credentials the server accepts with these settings and the 401/403 answers exactly on the operations that can give
+/// them (<see cref="AddSecurity"/>).
 /// </summary>
 public static class ImageStoreOpenApi
 {
@@ -22,7 +29,11 @@ public static class ImageStoreOpenApi
     private const string Marker = "x-blobimagestore";
     private const string SpecResource = "BlobImageStore.servicefabric-imagestore.json";
 
-    private static readonly Lazy<byte[]> Document = new(() => JsonSerializer.SerializeToUtf8Bytes(Build(), new JsonSerializerOptions { WriteIndented = true }));
+    /// <summary>The served bytes, built once per host's security settings (one options instance per service provider).</summary>
+    private static readonly ConditionalWeakTable<ImageStoreSecurityOptions, byte[]> Documents = new();
+
+    /// <summary>The session operations that refuse a principal other than the session's starter (403, <c>NotOwner</c>).</summary>
+    private static readonly string[] SessionOwnerOperations = ["UploadFileChunk", "CommitImageStoreUploadSession", "DeleteImageStoreUploadSession"];
 
     /// <summary>The official swagger subset as vendored in <c>spec/</c>.</summary>
     public static JsonObject LoadOfficialSpec()
@@ -32,8 +43,18 @@ public static class ImageStoreOpenApi
         return JsonNode.Parse(stream)!.AsObject();
     }
 
-    /// <summary>The document this server serves.</summary>
-    public static JsonObject Build()
+    /// <summary>The document of a self-host without <c>ImageStore:Security</c> (anonymous on loopback).</summary>
+    public static JsonObject Build() => Build(new ImageStoreSecurityOptions(), HostAccessMode.LoopbackAnonymous);
+
+    /// <summary>The document a host with these security settings serves.</summary>
+    public static JsonObject Build(ImageStoreSecurityOptions security, HostAccessMode mode)
+    {
+        var doc = BuildOperations();
+        AddSecurity(doc, security, mode);
+        return doc;
+    }
+
+    private static JsonObject BuildOperations()
     {
         var doc = LoadOfficialSpec();
         doc.Remove("host");
@@ -250,12 +271,157 @@ public static class ImageStoreOpenApi
         return endpoints;
     }
 
-    /// <summary>Writes the document (the Functions host's trigger uses this too).</summary>
+    /// <summary>Writes the document for the host's security settings (the Functions host's trigger uses this too).</summary>
     public static async Task WriteAsync(HttpContext context)
     {
+        var services = context.RequestServices;
+        var security = services.GetService<IOptions<ImageStoreSecurityOptions>>()?.Value ?? new ImageStoreSecurityOptions();
+        var mode = services.GetService<SecurityHost>()?.Mode ?? HostAccessMode.LoopbackAnonymous;
+        var document = Documents.GetValue(security, s => JsonSerializer.SerializeToUtf8Bytes(Build(s, mode), new JsonSerializerOptions { WriteIndented = true }));
         context.Response.StatusCode = StatusCodes.Status200OK;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.Body.WriteAsync(Document.Value, context.RequestAborted);
+        await context.Response.Body.WriteAsync(document, context.RequestAborted);
+    }
+
+    /// <summary>
+    /// What authentication the host applies, as the document says it (the rules are <see cref="CallerAuthentication"/>
+    /// and <see cref="ImageStoreAccess"/>; the paths served without credentials are <see cref="SecurityExemptions"/>):
+    /// <list type="bullet">
+    /// <item>Entra ID or client certificates configured: every operation outside <see cref="SecurityExemptions"/> lists
+    /// 401 (no credentials, unless <c>AllowAnonymous</c>; credentials that fail) and 403 (valid credentials no setting
+    /// allows; on the writing operations also a ReadOnly caller). Entra ID is an <c>oauth2</c> security scheme; a client
+    /// certificate (TLS, which Swagger 2.0 cannot name as a scheme) is described in <c>x-blobimagestore-clientCertificate</c>.</item>
+    /// <item>Functions without <c>ImageStore:Security</c>: the host checks a function key on every API trigger (all but the
+    /// probes), answering a plain 401 without body; two <c>apiKey</c> schemes (<c>x-functions-key</c>, <c>code</c>).</item>
+    /// <item>Self-host without security, or only <c>AllowAnonymous</c>: no scheme and no 401 (the self-host then listens
+    /// on loopback addresses only, <see cref="ListenAddressGuard"/>).</item>
+    /// </list>
+    /// In every mode the three session operations list the 403 of a session started by another principal.
+    /// </summary>
+    private static void AddSecurity(JsonObject doc, ImageStoreSecurityOptions security, HostAccessMode mode)
+    {
+        var definitions = new JsonObject();
+        var functionKeys = mode == HostAccessMode.FunctionKeys && !security.IsConfigured && !security.AllowAnonymous;
+        var appAuthenticates = security.IsConfigured;
+        if (security.AzureActiveDirectory is { } aad)
+        {
+            definitions["entraId"] = new JsonObject
+            {
+                ["type"] = "oauth2",
+                ["flow"] = "accessCode",
+                ["authorizationUrl"] = $"{aad.Authority}/oauth2/v2.0/authorize",
+                ["tokenUrl"] = $"{aad.Authority}/oauth2/v2.0/token",
+                ["scopes"] = new JsonObject { [$"{aad.ClusterApplication}/.default"] = "The app roles the account holds in the cluster application: Admin writes, User (ReadOnly) reads." },
+                ["description"] = $"A Microsoft Entra ID bearer token (Authorization: Bearer) of tenant {aad.TenantId} for the cluster application {aad.ClusterApplication} " +
+                    $"(audience its id or api://{aad.ClusterApplication}), with the app role Admin or User. Clients find these values at /$/GetAadMetadata; any flow that yields such a token will do (device code, client credentials).",
+                [Marker] = "ImageStore:Security:AzureActiveDirectory, as a Service Fabric cluster's azureActiveDirectory section.",
+            };
+        }
+
+        if (functionKeys)
+        {
+            definitions["functionKey"] = new JsonObject
+            {
+                ["type"] = "apiKey",
+                ["in"] = "header",
+                ["name"] = "x-functions-key",
+                ["description"] = "A function key or host key of the Function App; checked by the Functions host before the request reaches the image store.",
+                [Marker] = "Azure Functions with no ImageStore:Security: the triggers' authorization level is Function.",
+            };
+            definitions["functionKeyQuery"] = new JsonObject
+            {
+                ["type"] = "apiKey",
+                ["in"] = "query",
+                ["name"] = "code",
+                ["description"] = "The same key as the code query parameter, for clients that cannot add a header.",
+                [Marker] = "Azure Functions with no ImageStore:Security: the triggers' authorization level is Function.",
+            };
+        }
+
+        if (definitions.Count > 0)
+        {
+            doc["securityDefinitions"] = definitions;
+        }
+
+        if (security.CertificatesConfigured)
+        {
+            doc[Marker + "-clientCertificate"] = new JsonObject
+            {
+                ["description"] = "A TLS client certificate, allowed by thumbprint (ImageStore:Security:ClientCertificateThumbprints) or by common name and issuer " +
+                    "(ClientCertificateCommonNames), in its validity period, with the client-authentication usage, chaining to a trusted root; its entry's IsAdmin " +
+                    "makes an admin, else a reader. Swagger 2.0 has no security scheme type for mutual TLS, hence this extension." +
+                    (security.ForwardedClientCertificateHeader is { } header ? $" The certificate reaches the app in the {header} header set by the TLS-terminating front end (App Service); clients present it in the TLS handshake." : string.Empty),
+            };
+        }
+
+        var credentials = string.Join(" or ", new[]
+        {
+            security.CertificatesConfigured ? "a client certificate" : null,
+            security.AzureActiveDirectory is not null ? "an Entra ID bearer token" : null,
+        }.Where(c => c is not null));
+        foreach (var (path, methods) in doc["paths"]!.AsObject())
+        {
+            foreach (var (method, node) in methods!.AsObject())
+            {
+                var operation = node!.AsObject();
+                var responses = operation["responses"]!.AsObject();
+                var writes = method is not ("get" or "head");
+                if (appAuthenticates && !SecurityExemptions.IsExempt(path))
+                {
+                    var requirements = new JsonArray();
+                    if (security.AzureActiveDirectory is not null)
+                    {
+                        requirements.Add(new JsonObject { ["entraId"] = new JsonArray() });
+                    }
+
+                    if (security.AllowAnonymous)
+                    {
+                        requirements.Add(new JsonObject());
+                    }
+
+                    if (requirements.Count > 0)
+                    {
+                        operation["security"] = requirements;
+                    }
+
+                    responses["401"] = new JsonObject
+                    {
+                        ["description"] = (security.AllowAnonymous ? $"Credentials that fail (callers without credentials are served, ImageStore:Security:AllowAnonymous): send {credentials} the server accepts."
+                            : $"No credentials, or credentials that fail (expired or untrusted certificate; token expired, for another audience or tenant, or badly signed): send {credentials}.") + " FabricError E_ACCESSDENIED.",
+                        ["schema"] = new JsonObject { ["$ref"] = "#/definitions/FabricError" },
+                        [Marker] = "ImageStore:Security is configured: the server authenticates every request outside its unauthenticated paths.",
+                    };
+                    responses["403"] = new JsonObject
+                    {
+                        ["description"] = "Valid credentials that no setting allows (a certificate in no entry, a token without the Admin or User app role)" +
+                            (writes ? "; or a ReadOnly caller: this operation changes the store and needs the Admin role" : string.Empty) +
+                            (SessionOwnerOperations.Contains(operation["operationId"]?.GetValue<string>()) ? "; or the upload session was started by another principal" : string.Empty) +
+                            ". FabricError E_ACCESSDENIED.",
+                        ["schema"] = new JsonObject { ["$ref"] = "#/definitions/FabricError" },
+                        [Marker] = "ImageStore:Security is configured: readers may only GET; only admins write.",
+                    };
+                }
+                else if (functionKeys && path is not (ImageStoreHealth.LivePath or ImageStoreHealth.ReadyPath))
+                {
+                    operation["security"] = new JsonArray(new JsonObject { ["functionKey"] = new JsonArray() }, new JsonObject { ["functionKeyQuery"] = new JsonArray() });
+                    responses["401"] = new JsonObject
+                    {
+                        ["description"] = "No valid function key: the Functions host's plain 401, without a body; the request never reached the image store.",
+                        [Marker] = "Azure Functions with no ImageStore:Security: the triggers' authorization level is Function.",
+                    };
+                }
+
+                if (responses["403"] is null && SessionOwnerOperations.Contains(operation["operationId"]?.GetValue<string>()))
+                {
+                    responses["403"] = new JsonObject
+                    {
+                        ["description"] = "The upload session was started by another principal (only with several principals: under ImageStore:Security, or a session started under earlier settings). Nothing was changed; FabricError E_ACCESSDENIED.",
+                        ["schema"] = new JsonObject { ["$ref"] = "#/definitions/FabricError" },
+                        [Marker] = "Upload sessions are bound to the principal that sends their first chunk.",
+                    };
+                }
+            }
+        }
     }
 
     private static JsonObject Probe(string operationId, string summary) => new()
