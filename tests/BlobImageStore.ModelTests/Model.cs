@@ -68,6 +68,11 @@ public static class Model
         // so it contradicts only the chunks that were being received before it.
         var readAsked = new Dictionary<int, int>();
 
+        // When each request's latest storage call was made (the clock at its resume, after any jump at that step): a chunk's
+        // deadline counts from its open's last storage call, so one that stalled past it before its first block call is
+        // cancelled at that call and never receives (its lease would be a lease the server never granted).
+        var resumedAt = new Dictionary<int, DateTimeOffset>();
+
         world.Store.OnCall = (request, kind) =>
         {
             var index = request - 1;
@@ -81,7 +86,11 @@ public static class Model
                 // The incarnation it receives on: a refused first chunk's roll-back may delete the record under it (it then
                 // gets 404), and a later first chunk may create the id again with another key: another session.
                 var key = world.Store.Records.FirstOrDefault(r => r.SessionId == world.Sessions[receiver.Session])?.Key ?? 0;
-                leases[index] = (world.Sessions[receiver.Session], key, world.Clock.GetUtcNow() + world.ReceiveTime, step);
+                var until = resumedAt.TryGetValue(index, out var opened) ? opened + world.ReceiveTime : world.Clock.GetUtcNow() + world.ReceiveTime;
+                if (world.Clock.GetUtcNow() < until)
+                {
+                    leases[index] = (world.Sessions[receiver.Session], key, until, step);
+                }
             }
         };
 
@@ -150,6 +159,7 @@ public static class Model
                 jumps.Add(step);
             }
 
+            resumedAt[id - 1] = world.Clock.GetUtcNow();
             world.Scheduler.Resume(id);
             Complete(id - 1);
             if (!tasks[id - 1]!.IsCompleted && !world.Scheduler.Waiting.Contains(id))
