@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BlobImageStore.Paths;
 using BlobImageStore.Sessions;
+using static BlobImageStore.ModelTests.Steps;
 
 namespace BlobImageStore.ModelTests;
 
@@ -45,15 +46,5 @@ public class ReceivingLeaseTests
         var body = world.Files[0].AsSpan((int)range.First, (int)range.Length).ToArray();
         var request = new ChunkRequest(World.Path, world.Sessions[0], new ContentRange(range.First, range.Last, World.FileSize), body.Length, MD5.HashData(body), null, World.ChunkTimeout);
         return world.Scheduler.Start(id, () => world.Instances[instance].Sessions.UploadChunkAsync(request, new MemoryStream(body), CancellationToken.None));
-    }
-
-    /// <summary>Lets request <paramref name="id"/> make storage calls, one at a time, while <paramref name="condition"/> holds.</summary>
-    private static void RunWhile(World world, int id, Func<bool> condition)
-    {
-        for (var steps = 0; condition(); steps++)
-        {
-            Assert.True(steps < 100 && world.Scheduler.Waiting.Contains(id), $"request {id} stopped before the condition changed");
-            world.Scheduler.Resume(id);
-        }
     }
 }

@@ -45,9 +45,9 @@ public sealed record UploadSessionRecord(
     IReadOnlyList<AttemptRef>? Abandoned = null,
     IReadOnlyList<AttemptRef>? LateConfirmed = null)
 {
-    public bool IsAbandoned(ByteRange range, long nonce) => Abandoned?.Contains(new AttemptRef(range.First, range.Last, nonce)) == true;
+    public bool IsAbandoned(AttemptRef attempt) => Abandoned?.Contains(attempt) == true;
 
-    public bool IsLateConfirmed(ByteRange range, long nonce) => LateConfirmed?.Contains(new AttemptRef(range.First, range.Last, nonce)) == true;
+    public bool IsLateConfirmed(AttemptRef attempt) => LateConfirmed?.Contains(attempt) == true;
 }
 
 /// <summary>One attempt at a chunk: its range and its nonce (as in its block IDs).</summary>

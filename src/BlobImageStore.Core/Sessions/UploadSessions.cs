@@ -230,12 +230,12 @@ public sealed partial class UploadSessions(
                 return await TryEndExpiredAsync(c, cancellationToken);
             }
 
-            if (dead.Any(d => c.Value.LateConfirmed?.Contains(d) == true))
+            if (dead.Any(c.Value.IsLateConfirmed))
             {
                 return new RaceConflict(c.Value.SessionId, range);
             }
 
-            var missing = dead.Where(d => c.Value.Abandoned?.Contains(d) != true).ToList();
+            var missing = dead.Where(d => !c.Value.IsAbandoned(d)).ToList();
             if (missing.Count == 0)
             {
                 return Proceed.Instance;
@@ -580,12 +580,12 @@ public sealed partial class UploadSessions(
                 return await TryEndExpiredAsync(c, cancellationToken);
             }
 
-            if (standing is not null && standing.On.Any(a => c.Value.Abandoned?.Contains(a) == true))
+            if (standing is not null && standing.On.Any(c.Value.IsAbandoned))
             {
                 return standing.IfAbandoned;
             }
 
-            var settle = standing?.Settle.Where(a => c.Value.LateConfirmed?.Contains(a) != true).ToList() ?? [];
+            var settle = standing?.Settle.Where(a => !c.Value.IsLateConfirmed(a)).ToList() ?? [];
             if (!c.Value.Fenced && settle.Count == 0 && !machine.NeedsExtension(c.Value, now, machine.Rules.Expiry))
             {
                 // Acknowledged by this read. Info's staging bytes are the records' ReceivedBytes: when the bytes received
