@@ -117,7 +117,7 @@ public sealed class Benchmark(BenchSettings settings)
 
             if (settings.LatencyChunks > 0)
             {
-                latency = await new LatencyRun(azurite.ConnectionString, settings.LatencyChunks, settings.LatencyStaging, settings.Parallel).RunAsync(cancellationToken);
+                latency = await new LatencyRun(azurite.ConnectionString, settings.LatencyChunks, settings.LatencyStaging, settings.Parallel, azurite.ProcessId).RunAsync(cancellationToken);
             }
 
             var memory = new List<(int ChunkMiB, long PeakRss)>();
@@ -317,6 +317,9 @@ public sealed class Benchmark(BenchSettings settings)
             text.AppendLine(CultureInfo.InvariantCulture, $"| GetUploadSession (median of 5) | {latency.Query:0.000} |");
             text.AppendLine(CultureInfo.InvariantCulture, $"| CommitUploadSession | {latency.Commit:0.000} |");
             text.AppendLine(CultureInfo.InvariantCulture, $"| UploadChunk of the last chunk, onto the others | {latency.LastChunk:0.000} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| Get Block List of the same blob by the SDK alone (median of 5) | {latency.StorageQuery:0.000} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| CPU per GetUploadSession: server / Azurite | {latency.QueryCpu.Server:0.000} / {Seconds(latency.QueryCpu.Storage)} |");
+            text.AppendLine(CultureInfo.InvariantCulture, $"| CPU of CommitUploadSession: server / Azurite | {latency.CommitCpu.Server:0.000} / {Seconds(latency.CommitCpu.Storage)} |");
         }
 
         if (big is not null)
@@ -349,6 +352,8 @@ public sealed class Benchmark(BenchSettings settings)
             File.WriteAllText(path, header + text);
         }
     }
+
+    private static string Seconds(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "not measured";
 
     private static string NpmVersion(string root, string package)
     {

@@ -31,7 +31,11 @@ public enum LatencyStaging
 /// <param name="LastChunk">The last chunk through UploadChunk, onto the full block list.</param>
 /// <param name="Query">GetUploadSession with every chunk staged, median of 5.</param>
 /// <param name="Commit">CommitUploadSession.</param>
-public sealed record Latency(int Chunks, int Blocks, LatencyStaging Staging, double StageSeconds, double LastChunk, double Query, double Commit);
+/// <param name="StorageQuery">Get Block List of the same blob by the SDK alone (what GetUploadSession waits on), median of 5.</param>
+/// <param name="QueryCpu">CPU seconds per GetUploadSession (mean of the 5): the server's, and Azurite's (<c>null</c> when it is not our process).</param>
+/// <param name="CommitCpu">CPU seconds of CommitUploadSession: the server's, and Azurite's.</param>
+public sealed record Latency(int Chunks, int Blocks, LatencyStaging Staging, double StageSeconds, double LastChunk, double Query, double Commit,
+    double StorageQuery, (double Server, double? Storage) QueryCpu, (double Server, double? Storage) CommitCpu);
 
 /// <summary>
 /// The session with the longest block list the protocol allows, and how long GetUploadSession (which reads the block
@@ -50,7 +54,7 @@ public sealed record Latency(int Chunks, int Blocks, LatencyStaging Staging, dou
 /// last chunk). The last chunk then goes through the API onto the full list (timed), GetUploadSession is timed with
 /// every chunk staged, then the commit, and the committed block list is counted.</para>
 /// </summary>
-public sealed class LatencyRun(string storage, int chunks, LatencyStaging staging, int apiParallel)
+public sealed class LatencyRun(string storage, int chunks, LatencyStaging staging, int apiParallel, int? storagePid = null)
 {
     /// <summary>The block size of the latency run's server: <c>ImageStore:BlockSize</c>'s minimum.</summary>
     public const int BlockSize = 64 * 1024;
@@ -154,6 +158,9 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
             lastChunk = watch.Elapsed.TotalSeconds;
         }
 
+        // Where the time goes: the server's CPU, Azurite's CPU (its one node thread), and the same Get Block List by the
+        // SDK alone, all on the full list.
+        var cpu = Cpu(server.Pid);
         var queries = new List<double>();
         for (var i = 0; i < 5; i++)
         {
@@ -166,6 +173,17 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
             }
         }
 
+        var queryCpu = Per(Cpu(server.Pid), cpu, 5);
+        var storageQueries = new List<double>();
+        for (var i = 0; i < 5; i++)
+        {
+            watch.Restart();
+            await target.GetBlockListAsync(BlockListTypes.All, cancellationToken: cancellationToken);
+            storageQueries.Add(watch.Elapsed.TotalSeconds);
+        }
+
+        storageQueries.Sort();
+        cpu = Cpu(server.Pid);
         watch.Restart();
         using (var commit = await http.PostAsync($"/ImageStore/$/CommitUploadSession?api-version=6.0&session-id={session}", null, cancellationToken))
         {
@@ -173,6 +191,7 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         }
 
         var commitSeconds = watch.Elapsed.TotalSeconds;
+        var commitCpu = Per(Cpu(server.Pid), cpu, 1);
         var committed = await target.GetBlockListAsync(BlockListTypes.Committed, cancellationToken: cancellationToken);
         var committedBlocks = committed.Value.CommittedBlocks.Count();
         var committedBytes = committed.Value.BlobContentLength;
@@ -183,8 +202,9 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
 
         queries.Sort();
         Console.WriteLine($"  last chunk (UploadChunk onto {blocks - 1 + count - 1:N0} staged blocks) {lastChunk:0.000} s, GetUploadSession {queries[2]:0.000} s (median of 5: {string.Join(", ", queries.Select(q => q.ToString("0.000", CultureInfo.InvariantCulture)))}), CommitUploadSession {commitSeconds:0.000} s ({committedBlocks:N0} blocks committed)");
+        Console.WriteLine($"  where the time goes: Get Block List by the SDK alone {storageQueries[2]:0.000} s (median of 5); CPU per GetUploadSession: server {queryCpu.Server:0.000} s, Azurite {queryCpu.Storage?.ToString("0.000", CultureInfo.InvariantCulture) ?? "not measured"} s; CPU of the commit: server {commitCpu.Server:0.000} s, Azurite {commitCpu.Storage?.ToString("0.000", CultureInfo.InvariantCulture) ?? "not measured"} s");
         await target.DeleteAsync(cancellationToken: cancellationToken);
-        return new Latency(count, committedBlocks, staging, stageSeconds, lastChunk, queries[2], commitSeconds);
+        return new Latency(count, committedBlocks, staging, stageSeconds, lastChunk, queries[2], commitSeconds, storageQueries[2], queryCpu, commitCpu);
     }
 
     /// <summary>
@@ -209,6 +229,13 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         using var marker = new MemoryStream([0], writable: false);
         await target.StageBlockAsync(confirm, marker, cancellationToken: cancellationToken);
     }
+
+    /// <summary>CPU seconds so far of the server and of Azurite (when its process is known).</summary>
+    private (double Server, double? Storage) Cpu(int serverPid) =>
+        (ProcessStats.CpuSeconds(serverPid), storagePid is { } pid ? ProcessStats.CpuSeconds(pid) : null);
+
+    private static (double Server, double? Storage) Per((double Server, double? Storage) after, (double Server, double? Storage) before, int count) =>
+        ((after.Server - before.Server) / count, after.Storage - before.Storage is { } storage ? storage / count : null);
 
     private static async Task<IReadOnlyList<StagedBlock>> BlocksAsync(BlockBlobClient target, CancellationToken cancellationToken)
     {
