@@ -17,6 +17,9 @@ public sealed record BenchSettings(int SizeMiB, int Parallel, int[] ChunkMiB, in
     /// <summary>How the latency run stages its session's chunks between the first and the last.</summary>
     public LatencyStaging LatencyStaging { get; init; } = LatencyStaging.Direct;
 
+    /// <summary>Open upload sessions for the Delete/Copy/Info cost run, the full run's last part, on an Azurite of its own (0 skips it).</summary>
+    public int SessionsElsewhere { get; init; }
+
     /// <summary>Size of the end-to-end upload of one large file (0 skips it).</summary>
     public int BigFileGiB { get; init; }
 
@@ -130,7 +133,11 @@ public sealed class Benchmark(BenchSettings settings)
             var slow = settings.SlowConnections > 0
                 ? await BlobImageStore.Bench.SlowConnections.MeasureAsync(azurite.ConnectionString, settings.SlowConnections, 4, 1024, cancellationToken)
                 : null;
-            Print(rows, memory, latency, big, slow);
+            // Last, on an Azurite of its own: the sessions it opens would slow every later call on the shared one.
+            var sessions = settings.SessionsElsewhere > 0
+                ? await new SessionsBenchmark(settings.SessionsElsewhere, Math.Max(5, settings.Repetitions), settings.InMemory).RunAsync(cancellationToken)
+                : null;
+            Print(rows, memory, latency, big, slow, sessions);
             return 0;
         }
         finally
@@ -276,7 +283,7 @@ public sealed class Benchmark(BenchSettings settings)
         return peak;
     }
 
-    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, Latency? latency, BigFile? big, SlowConnections.Result? slow)
+    private void Print(List<Row> rows, List<(int ChunkMiB, long PeakRss)> memory, Latency? latency, BigFile? big, SlowConnections.Result? slow, string? sessions)
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"| upload ({settings.SizeMiB} MiB, {settings.Parallel} in flight) | MB/s (median of {settings.Repetitions}) | ratio to limit | server peak RSS | CPU s/GiB (server; SDK rows: the uploading process) |");
@@ -338,6 +345,12 @@ public sealed class Benchmark(BenchSettings settings)
             text.AppendLine(CultureInfo.InvariantCulture, $"| before | {slow.Before / (double)MiB:0} MiB |");
             text.AppendLine(CultureInfo.InvariantCulture, $"| peak | {slow.Peak / (double)MiB:0} MiB |");
             text.AppendLine(CultureInfo.InvariantCulture, $"| after they closed ({slow.SettleSeconds:0} s) | {slow.After / (double)MiB:0} MiB |");
+        }
+
+        if (sessions is not null)
+        {
+            text.AppendLine();
+            text.Append(sessions);
         }
 
         Console.WriteLine();

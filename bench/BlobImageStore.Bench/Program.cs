@@ -15,17 +15,19 @@ var inMemory = new Option<bool>("--in-memory") { Description = "Run Azurite with
 var quick = new Option<bool>("--quick") { Description = "Small file, one repetition, small memory runs: proves the benchmark still works (CI)" };
 var markdown = new Option<string?>("--markdown") { Description = "Also write the results table as Markdown to this file" };
 var trace = new Option<string?>("--trace") { Description = "Profile the server's throughput runs: it runs with perf JIT maps and prints its pid (bench/profile.sh records it with Linux perf into this folder)" };
-var sessions = new Option<int?>("--sessions") { Description = "Instead: time Delete, Copy and Info on an empty store and with this many open upload sessions elsewhere (e.g. 10000)" };
+var sessions = new Option<int?>("--sessions") { Description = "Instead of the full run: only its last part, Delete, Copy and Info timed on an empty store and with this many open upload sessions elsewhere (e.g. 10000)" };
+var sessionsElsewhere = new Option<int>("--sessions-elsewhere") { Description = "Open upload sessions in the full run's last part, Delete/Copy/Info with that many sessions elsewhere, on an Azurite of its own (0 skips it; Azurite makes opening them O(N²): about half an hour for 10,000)", DefaultValueFactory = _ => 10_000 };
 
 var root = new RootCommand("BlobImageStore benchmark: the HTTP API against a direct Azure SDK upload into the same Azurite, plus server memory.")
 {
-    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, latencyStaging, repetitions, inMemory, quick, markdown, sessions, trace, slowConnections, bigFile,
+    size, parallel, chunks, tusChunks, memoryChunks, latencyChunks, latencyStaging, repetitions, inMemory, quick, markdown, sessions, sessionsElsewhere, trace, slowConnections, bigFile,
 };
 root.SetAction(async (result, cancellationToken) =>
 {
     if (result.GetValue(sessions) is { } openSessions)
     {
-        return await new SessionsBenchmark(openSessions, Math.Max(5, result.GetValue(repetitions)), result.GetValue(inMemory)).RunAsync(cancellationToken);
+        await new SessionsBenchmark(openSessions, Math.Max(5, result.GetValue(repetitions)), result.GetValue(inMemory)).RunAsync(cancellationToken);
+        return 0;
     }
 
     var isQuick = result.GetValue(quick);
@@ -43,6 +45,7 @@ root.SetAction(async (result, cancellationToken) =>
         TraceFolder = result.GetValue(trace),
         SlowConnections = isQuick ? 20 : result.GetValue(slowConnections),
         BigFileGiB = isQuick ? 0 : result.GetValue(bigFile),
+        SessionsElsewhere = isQuick ? 20 : result.GetValue(sessionsElsewhere),
         LatencyStaging = result.GetValue(latencyStaging),
     };
     return await new Benchmark(settings).RunAsync(cancellationToken);

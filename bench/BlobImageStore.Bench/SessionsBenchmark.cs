@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
@@ -26,6 +27,8 @@ namespace BlobImageStore.Bench;
 /// open, the summary is removed from both stores and the first Info on each (which measures by listing the session
 /// container, and writes the summary) is timed and printed apart; the timed Infos then read a summary that counts every
 /// open session (checked before and after they are timed). Azurite keeps its data on disk unless <c>--in-memory</c>.</para>
+/// <para>It runs on an Azurite of its own, so the sessions it opens weigh on no other part of the benchmark: alone with
+/// <c>--sessions N</c>, or as the last part of the full run (<c>--sessions-elsewhere N</c>).</para>
 /// </summary>
 public sealed class SessionsBenchmark(int sessions, int repetitions, bool inMemory = false)
 {
@@ -38,7 +41,8 @@ public sealed class SessionsBenchmark(int sessions, int repetitions, bool inMemo
     /// <summary>One attempt's timeout while opening sessions.</summary>
     private static readonly TimeSpan AttemptTimeout = TimeSpan.FromMinutes(5);
 
-    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    /// <summary>Opens the sessions, times the operations, prints the table and returns it (Markdown).</summary>
+    public async Task<string> RunAsync(CancellationToken cancellationToken)
     {
         var work = Directory.CreateTempSubdirectory("blobimagestore-bench-sessions-");
         try
@@ -102,17 +106,18 @@ public sealed class SessionsBenchmark(int sessions, int repetitions, bool inMemo
             Console.WriteLine($"  after the timed runs, Info reports {await OpenSessionsAsync(http, cancellationToken)} open upload sessions on the crowded store (from its summary)");
             var (empty, crowded) = (both[0], both[1]);
 
-            Console.WriteLine();
-            Console.WriteLine($"| operation (median of {repetitions}) | empty store (ms) | with {sessions:N0} open sessions elsewhere (ms) | ratio | same server before its sessions (ms) |");
-            Console.WriteLine("|---|---:|---:|---:|---:|");
+            var table = new StringBuilder();
+            table.AppendLine(CultureInfo.InvariantCulture, $"| operation (median of {repetitions}) | empty store (ms) | with {sessions:N0} open sessions elsewhere (ms) | ratio | same server before its sessions (ms) |");
+            table.AppendLine("|---|---:|---:|---:|---:|");
             foreach (var (name, ms) in empty)
             {
-                Console.WriteLine($"| {name} | {ms:0.0} | {crowded[name]:0.0} | {crowded[name] / ms:0.00} | {before[0][name]:0.0} |");
+                table.AppendLine(CultureInfo.InvariantCulture, $"| {name} | {ms:0.0} | {crowded[name]:0.0} | {crowded[name] / ms:0.00} | {before[0][name]:0.0} |");
             }
 
-            Console.WriteLine($"| Info, first after the sessions, no summary: measures and writes it (once) | {firstEmpty:0.0} | {firstCrowded:0.0} | {firstCrowded / firstEmpty:0.00} | |");
-
-            return 0;
+            table.AppendLine(CultureInfo.InvariantCulture, $"| Info, first after the sessions, no summary: measures and writes it (once) | {firstEmpty:0.0} | {firstCrowded:0.0} | {firstCrowded / firstEmpty:0.00} | |");
+            Console.WriteLine();
+            Console.Write(table);
+            return table.ToString();
         }
         finally
         {
