@@ -102,7 +102,7 @@ public sealed class Benchmark(BenchSettings settings)
                     await stop.WaitForExitAsync(cancellationToken);
                     await Process.GetProcessById(server.Pid).WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromMinutes(2), cancellationToken);
                     Console.WriteLine($"  trace of the server written to {settings.TraceFolder}");
-                    Print(rows, [], null, null, null);
+                    Print(rows, [], null, null, null, null);
                     return 0;
                 }
             }
