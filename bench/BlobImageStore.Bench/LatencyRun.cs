@@ -59,6 +59,9 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
     /// <summary>The block size of the latency run's server: <c>ImageStore:BlockSize</c>'s minimum.</summary>
     public const int BlockSize = 64 * 1024;
 
+    /// <summary>The latency run's session expiry: longer than any staging of the session can take.</summary>
+    public static readonly TimeSpan SessionExpiry = TimeSpan.FromDays(2);
+
     /// <summary>Chunks staged at once by direct staging.</summary>
     public const int DirectParallelism = 32;
 
@@ -79,6 +82,10 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         await using var server = await ServerProcess.StartAsync(storage, new Dictionary<string, string>
         {
             ["ImageStore__BlockSize"] = BlockSize.ToString(CultureInfo.InvariantCulture),
+            // Direct staging is no activity the server sees: between the first chunk and the last, the session would
+            // expire after ImageStore:SessionExpiry (30 minutes by default) and the cleanup would remove it, while the
+            // full run stages for well over an hour. (The run of stop 19 lost its session this way: 204 after staging.)
+            ["ImageStore__SessionExpiry"] = SessionExpiry.ToString("c", CultureInfo.InvariantCulture),
         });
         using var http = new HttpClient { BaseAddress = server.Address, Timeout = TimeSpan.FromMinutes(10) };
         var blobs = new BlobServiceClient(storage);
@@ -101,9 +108,6 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         var staged = 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = staging == LatencyStaging.Direct ? DirectParallelism : apiParallel, CancellationToken = cancellationToken };
         var layout = new ChunkLayout(record.BlockSize, long.MaxValue);
-        // As the server's attempts do: the time after which the copy never confirms (whole seconds). Each copy here is
-        // confirmed in the same call that stages it, so any time past the staging would do; an hour covers a slow machine.
-        var confirmBy = BlockId.Stored(DateTimeOffset.UtcNow.AddHours(1));
         var digests = new Dictionary<long, ChunkDigest>();
         foreach (var length in middle.Select(r => r.Length).Distinct())
         {
@@ -114,6 +118,10 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         {
             if (staging == LatencyStaging.Direct)
             {
+                // As the server's attempts do, each chunk gets its own time after which the copy never confirms (whole
+                // seconds). It is confirmed in the same call that stages it, so any time past that call would do; an
+                // hour covers a slow machine.
+                var confirmBy = BlockId.Stored(DateTimeOffset.UtcNow.AddHours(1));
                 await StageDirectAsync(target, layout, record.Key, range, body, digests[range.Length], confirmBy, ct);
             }
             else
@@ -257,6 +265,11 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
     private static async Task<IReadOnlyList<ByteRange>> ExpectedRangesAsync(HttpClient http, Guid session, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync($"/ImageStore/$/GetUploadSession?api-version=6.0&session-id={session}", cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            throw new InvalidOperationException($"GetUploadSession answered 204: session {session} is gone (expired and removed, or deleted).");
+        }
+
         var json = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
