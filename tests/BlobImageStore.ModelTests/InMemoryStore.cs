@@ -89,7 +89,7 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
         return _blobs.TryGetValue(path.Value, out var b) ? b.List() : [];
     }
 
-    public async Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
+    public async Task<bool> StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
     {
         if (!KeepBytes)
         {
@@ -98,17 +98,18 @@ public sealed class InMemoryStore(Scheduler? scheduler = null) :
             BitConverter.TryWriteBytes(fingerprint.AsSpan(8), System.IO.Hashing.XxHash3.HashToUInt64(content.Span));
             await StepAsync(cancellationToken, "stage");
             BlobAt(path.Value).Stage(blockId, fingerprint, content.Length);
-            return;
+            return true;
         }
 
         var copy = content.ToArray();
         await StepAsync(cancellationToken, "stage");
         if (!MD5.HashData(copy).AsSpan().SequenceEqual(md5))
         {
-            throw new InvalidOperationException("Md5Mismatch (400)");
+            return false; // Azure: 400 Md5Mismatch, and nothing is staged
         }
 
         BlobAt(path.Value).Stage(blockId, copy);
+        return true;
     }
 
     public async Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken)

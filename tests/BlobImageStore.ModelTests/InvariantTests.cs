@@ -55,8 +55,9 @@ public class InvariantTests
             Gen.Int[0, 7].Array[8, 40],
             crashes ? Gen.Int[0, 60].Array[0, 2] : Gen.Const(Array.Empty<int>()),
             jumps ? Gen.Int[0, 60].Array[0, 2] : Gen.Const(Array.Empty<int>()),
-            Timings)
-        .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5));
+            Timings,
+            Gen.Bool.Select(one => one ? World.PieceSize : World.BlockSize))
+        .Select(t => new Schedule(t.Item1, t.Item2, t.Item3, t.Item4, t.Item5, t.Item6));
 
     private static readonly Gen<Op> Everything = Gen.Frequency((5, ChunkOps(AnyBody)), (2, Others()), (2, Writers));
 

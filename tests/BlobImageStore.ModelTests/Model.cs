@@ -40,7 +40,7 @@ public static class Model
 
     public static List<Violation> Run(Schedule schedule)
     {
-        var world = new World(schedule.Timing);
+        var world = new World(schedule.Timing, schedule.BlockSize);
         var violations = new List<Violation>();
         var results = new Result?[schedule.Ops.Length];
         var tasks = new Task<Outcome>?[schedule.Ops.Length];

@@ -64,14 +64,18 @@ public sealed record Timing(TimeSpan Expiry, TimeSpan ChunkTimeout, TimeSpan Max
         $"clock offsets [{string.Join(", ", Offsets.Select(o => $"{o.TotalSeconds} s"))}]";
 }
 
-/// <summary>One schedule: requests started at once, the order of their storage calls, crashes and clock jumps.</summary>
-public sealed record Schedule(Op[] Ops, int[] Choices, int[] Crashes, int[] Jumps, Timing? Times = null)
+/// <summary>
+/// One schedule: requests started at once, the order of their storage calls, crashes and clock jumps, and the sessions'
+/// block size: <see cref="World.BlockSize"/> cuts every chunk into blocks (the server hashes each block and the chunk),
+/// <see cref="World.PieceSize"/> makes each chunk one block (a Content-MD5 goes to the store unhashed, which checks it).
+/// </summary>
+public sealed record Schedule(Op[] Ops, int[] Choices, int[] Crashes, int[] Jumps, Timing? Times = null, int BlockSize = World.BlockSize)
 {
     public Timing Timing => Times ?? Timing.Default;
 
     public override string ToString() =>
         $"ops: [{string.Join(", ", Ops.Select((o, i) => $"#{i + 1} {o} on instance {o.Instance}"))}]; choices: [{string.Join(",", Choices)}]; " +
-        $"crash at steps: [{string.Join(",", Crashes)}]; clock jumps at steps: [{string.Join(",", Jumps)}]; {Timing}";
+        $"crash at steps: [{string.Join(",", Crashes)}]; clock jumps at steps: [{string.Join(",", Jumps)}]; {Timing}; block size {BlockSize}";
 }
 
 /// <summary>What happened to one request.</summary>
@@ -86,6 +90,9 @@ public sealed class World
 {
     public const int FileSize = 24;
     public const int BlockSize = 4;
+
+    /// <summary>The length of every piece: as a block size, each chunk is one block.</summary>
+    public const int PieceSize = 8;
     public static readonly TimeSpan Expiry = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan Jump = TimeSpan.FromMinutes(6);
     public static readonly TimeSpan ChunkTimeout = TimeSpan.FromMinutes(10);
@@ -98,14 +105,15 @@ public sealed class World
     public static readonly byte[] SourceBytes = [.. Enumerable.Range(100, 11).Select(i => (byte)i)];
     public static readonly byte[] UploadBytes = [.. Enumerable.Range(200, 13).Select(i => (byte)i)];
 
-    public World(Timing? timing = null)
+    public World(Timing? timing = null, int blockSize = BlockSize)
     {
+        Assert.All(Pieces, p => Assert.Equal(PieceSize, p.Length));
         Timing = timing ?? Timing.Default;
         Store = new InMemoryStore(Scheduler);
         Store.PutDirect(Source.Value, SourceBytes);
         Sessions = [Guid.NewGuid(), Guid.NewGuid()];
         Files = [Bytes(1), Bytes(2)];
-        Instances = [.. Enumerable.Range(0, 3).Select(i => new Instance(Store, new SkewedClock(Clock, Timing.Offsets[i]), Timing))];
+        Instances = [.. Enumerable.Range(0, 3).Select(i => new Instance(Store, new SkewedClock(Clock, Timing.Offsets[i]), Timing, blockSize))];
     }
 
     public Timing Timing { get; }
@@ -161,9 +169,9 @@ public sealed class World
 
     public sealed class Instance
     {
-        public Instance(InMemoryStore store, TimeProvider clock, Timing timing)
+        public Instance(InMemoryStore store, TimeProvider clock, Timing timing, int blockSize)
         {
-            var rules = new SessionRules(BlockSize, 1_000_000, timing.Expiry, TimeSpan.FromDays(7)) { MaxReceive = timing.MaxReceive };
+            var rules = new SessionRules(blockSize, 1_000_000, timing.Expiry, TimeSpan.FromDays(7)) { MaxReceive = timing.MaxReceive };
             Machine = new SessionMachine(rules);
             var retry = ConflictRetry.Immediate;
             Sessions = new UploadSessions(store, store, store, new ChunkStreamer(store, BlockBufferPool.Unbounded()), Machine, retry, clock, NullLogger<UploadSessions>.Instance);

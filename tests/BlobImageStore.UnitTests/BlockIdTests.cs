@@ -71,6 +71,40 @@ public class BlockIdTests
     }
 
     [Fact]
+    public void New_ids_are_version_4_and_carry_the_first_96_bits_of_the_chunks_MD5()
+    {
+        byte[] chunk = [1, 2, 3];
+        var raw = Convert.FromBase64String(new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, ChunkDigest.Of(chunk)).Encode());
+
+        Assert.Equal(4, raw[0]);
+        Assert.Equal(System.Security.Cryptography.MD5.HashData(chunk)[..12], raw[33..45]);
+    }
+
+    [Fact]
+    public void Version_3_ids_are_read_with_their_SHA_256_digest_which_never_equals_an_MD5_digest()
+    {
+        // Version 3 is version 4's layout with the first 96 bits of SHA-256 as the digest.
+        byte[] chunk = [1, 2, 3];
+        var confirmBy = DateTimeOffset.FromUnixTimeSeconds(1_796_000_000);
+        var raw = Convert.FromBase64String(new BlockId(BlockKind.Confirm, 7, 100, 199, 100, 5, default, confirmBy).Encode());
+        raw[0] = 3;
+        System.Security.Cryptography.SHA256.HashData(chunk).AsSpan(0, 12).CopyTo(raw.AsSpan(33));
+
+        Assert.True(BlockId.TryDecode(Convert.ToBase64String(raw), out var id));
+        Assert.Equal(new BlockId(BlockKind.Confirm, 7, 100, 199, 100, 5, ChunkDigest.OfSha256(chunk), confirmBy), id);
+        Assert.True(id.Digest.Sha256);
+        Assert.False(id.Legacy);
+        Assert.NotEqual(ChunkDigest.Of(chunk), id.Digest);
+        Assert.NotEqual(ChunkDigest.From(raw.AsSpan(33, 12)), id.Digest); // the same 96 bits, read as MD5, are another digest
+    }
+
+    [Fact]
+    public void An_id_with_a_SHA_256_digest_is_never_written()
+    {
+        Assert.Throws<ArgumentException>(() => new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, ChunkDigest.OfSha256([1])).Encode());
+    }
+
+    [Fact]
     public void Version_2_ids_are_read_as_legacy_copies_with_absolute_offsets_and_no_confirm_kind()
     {
         // Version 2: [0] 2, [1] kind, [2..9] key, [10..15] first, [16..21] last, [22..27] offset, [28..32] nonce, [33..44] digest.
@@ -85,7 +119,7 @@ public class BlockIdTests
         Digest.CopyTo(raw.AsSpan(33, 12));
 
         Assert.True(BlockId.TryDecode(Convert.ToBase64String(raw), out var id));
-        Assert.Equal(new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, Digest) { Legacy = true }, id);
+        Assert.Equal(new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, Digest with { Sha256 = true }) { Legacy = true }, id);
 
         raw[1] = (byte)BlockKind.Confirm; // version 2 had no confirm blocks
         Assert.False(BlockId.TryDecode(Convert.ToBase64String(raw), out _));

@@ -122,7 +122,7 @@ public class FileUploadTests
 
         public byte[] Md5(string name) => _files[name].Md5;
 
-        public async Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
+        public async Task<bool> StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
         {
             MaxInFlight = Math.Max(MaxInFlight, Interlocked.Increment(ref _inFlight));
             try
@@ -139,6 +139,8 @@ public class FileUploadTests
                     _blocks[blockId] = content.ToArray();
                     Staged.Add((blockId, content.Length));
                 }
+
+                return true;
             }
             finally
             {

@@ -23,11 +23,11 @@ public enum BlockKind : byte
 }
 
 /// <summary>
-/// The ID of one staged block, protocol version 3. Azure requires every block ID of a blob to have the same length, at
-/// most 64 bytes before base64; this one is a fixed 45 bytes (60 characters), the length of version 2 and of whole-file
-/// upload IDs, so blocks left on a blob by earlier writers never make a Put Block fail:
+/// The ID of one staged block, protocol version 4. Azure requires every block ID of a blob to have the same length, at
+/// most 64 bytes before base64; this one is a fixed 45 bytes (60 characters), the length of versions 2 and 3 and of
+/// whole-file upload IDs, so blocks left on a blob by earlier writers never make a Put Block fail:
 /// <code>
-///  [0]      version tag 3
+///  [0]      version tag 4
 ///  [1]      kind (<see cref="BlockKind"/>)
 ///  [2..9]   session key: random per session, from its record (a reused id, or another session on the path, never matches)
 ///  [10..15] first byte of the chunk (48 bits)
@@ -35,15 +35,19 @@ public enum BlockKind : byte
 ///  [20..23] offset of this block from the chunk's first byte (32 bits)
 ///  [24..27] confirm-by: the Unix second after which this attempt never confirms (32 bits, unsigned)
 ///  [28..32] attempt nonce: random per request, so no later request can ever re-stage (overwrite) an acknowledged block
-///  [33..44] for a final or confirm block, the chunk's digest: the first 96 bits of SHA-256 over its bytes; zero otherwise
+///  [33..44] for a final or confirm block, the chunk's digest: the first 96 bits of MD5 over its bytes; zero otherwise
 /// </code>
 /// The digest in the final block lets any instance verify a re-send of a received chunk without reading its bytes
-/// back and without any state outside the block list. Version 2 IDs (absolute 48-bit offsets, no confirm-by) are still
-/// read: a complete version-2 copy counts as confirmed (<see cref="Legacy"/>), as it did under version 2's rules.
+/// back and without any state outside the block list. It is MD5, the hash of the wire's Content-MD5 and of Azure's
+/// transactional check, so a chunk of one block with a Content-MD5 is hashed by nobody but the store (see
+/// <see cref="ChunkStreamer"/>). Older IDs are still read: version 3 is this layout with a SHA-256 digest
+/// (<see cref="ChunkDigest.Sha256"/>); version 2 (absolute 48-bit offsets, no confirm-by, SHA-256) counts a complete
+/// copy as confirmed (<see cref="Legacy"/>), as it did under version 2's rules.
 /// </summary>
 public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long ChunkFirst, long ChunkLast, long Offset, long Nonce, ChunkDigest Digest, DateTimeOffset ConfirmBy = default)
 {
-    public const byte Version = 3;
+    public const byte Version = 4;
+    public const byte Sha256Version = 3;
     public const byte LegacyVersion = 2;
     public const int RawLength = 45;
     public const int EncodedLength = 60;
@@ -64,6 +68,11 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
             || Offset < ChunkFirst || Offset - ChunkFirst >= MaxChunkLength)
         {
             throw new ArgumentOutOfRangeException(nameof(Offset), $"A block ID describes chunks of at most {MaxChunkLength} bytes starting below {MaxOffset}.");
+        }
+
+        if (Digest.Sha256)
+        {
+            throw new ArgumentException("New block IDs carry MD5 digests; a SHA-256 digest is only ever read from an older ID.", nameof(Digest));
         }
 
         Span<byte> raw = stackalloc byte[RawLength];
@@ -93,8 +102,8 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
         if (encoded.Length != EncodedLength
             || !Convert.TryFromBase64String(encoded, raw, out var written)
             || written != RawLength
-            || raw[0] is not (Version or LegacyVersion)
-            || raw[1] > (byte)(raw[0] == Version ? BlockKind.Confirm : BlockKind.Void))
+            || raw[0] is not (Version or Sha256Version or LegacyVersion)
+            || raw[1] > (byte)(raw[0] == LegacyVersion ? BlockKind.Void : BlockKind.Confirm))
         {
             return false;
         }
@@ -111,7 +120,7 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
             legacy ? Read48(raw[16..22]) : first + BinaryPrimitives.ReadUInt32BigEndian(raw[16..20]),
             legacy ? Read48(raw[22..28]) : first + BinaryPrimitives.ReadUInt32BigEndian(raw[20..24]),
             BinaryPrimitives.ReadInt64BigEndian(nonce),
-            ChunkDigest.From(raw[33..45]),
+            raw[0] == Version ? ChunkDigest.From(raw[33..45]) : ChunkDigest.FromSha256(raw[33..45]),
             legacy ? default : FromSeconds(BinaryPrimitives.ReadUInt32BigEndian(raw[24..28])))
         {
             Legacy = legacy,
@@ -140,15 +149,26 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
     }
 }
 
-/// <summary>The first 96 bits of SHA-256 over a chunk's bytes: enough to tell a true re-send from other bytes.</summary>
-public readonly record struct ChunkDigest(ulong High, uint Low)
+/// <summary>
+/// The first 96 bits of MD5 over a chunk's bytes: enough to tell a true re-send from other bytes. It is no security
+/// boundary (only the session's owner sends its chunks, and 96 bits resist no deliberate collision whatever the hash).
+/// <see cref="Sha256"/>: read from a version 2 or 3 ID, whose digest is the first 96 bits of SHA-256; it never equals an
+/// MD5 digest, so such a copy is matched only by the SHA-256 of a re-send (<see cref="ChunkRead.Sha256"/>).
+/// </summary>
+public readonly record struct ChunkDigest(ulong High, uint Low, bool Sha256 = false)
 {
     public const int Length = 12;
 
-    public static ChunkDigest From(ReadOnlySpan<byte> bytes) =>
-        new(BinaryPrimitives.ReadUInt64BigEndian(bytes[..8]), BinaryPrimitives.ReadUInt32BigEndian(bytes[8..12]));
+    /// <summary>The digest of an MD5 hash (its first 12 bytes).</summary>
+    public static ChunkDigest From(ReadOnlySpan<byte> md5) =>
+        new(BinaryPrimitives.ReadUInt64BigEndian(md5[..8]), BinaryPrimitives.ReadUInt32BigEndian(md5[8..12]));
 
-    public static ChunkDigest Of(ReadOnlySpan<byte> chunk) => From(System.Security.Cryptography.SHA256.HashData(chunk));
+    /// <summary>The digest of a SHA-256 hash (its first 12 bytes), as versions 2 and 3 wrote it.</summary>
+    public static ChunkDigest FromSha256(ReadOnlySpan<byte> sha256) => From(sha256) with { Sha256 = true };
+
+    public static ChunkDigest Of(ReadOnlySpan<byte> chunk) => From(System.Security.Cryptography.MD5.HashData(chunk));
+
+    public static ChunkDigest OfSha256(ReadOnlySpan<byte> chunk) => FromSha256(System.Security.Cryptography.SHA256.HashData(chunk));
 
     public void CopyTo(Span<byte> target)
     {
@@ -156,5 +176,17 @@ public readonly record struct ChunkDigest(ulong High, uint Low)
         BinaryPrimitives.WriteUInt32BigEndian(target[8..12], Low);
     }
 
-    public override string ToString() => $"{High:x16}{Low:x8}";
+    public override string ToString() => $"{(Sha256 ? "sha256:" : "md5:")}{High:x16}{Low:x8}";
+}
+
+/// <summary>
+/// What a body's bytes are known by: its MD5 digest and, when computed, its SHA-256 digest, so that it can be compared
+/// with copies staged by versions 2 and 3 too. Without a SHA-256 digest such a copy is taken for other bytes (the safe
+/// side: the body then stands back or is refused, never counted as the same).
+/// </summary>
+public readonly record struct BodyDigests(ChunkDigest Md5, ChunkDigest? Sha256 = null)
+{
+    public bool SameBytesAs(ChunkDigest stored) => stored == (stored.Sha256 ? Sha256 : Md5);
+
+    public static implicit operator BodyDigests(ChunkDigest md5) => new(md5);
 }

@@ -10,8 +10,11 @@ namespace BlobImageStore.Sessions;
 /// </summary>
 public sealed record ChunkTarget(StorePath Path, ulong SessionKey, long Nonce, DateTimeOffset ConfirmBy);
 
-/// <summary>A body read to its end and checked: its digest, or the refusal.</summary>
-public readonly record struct ChunkRead(ChunkDigest Digest, Outcome? Refusal);
+/// <summary>A body read to its end and checked: its digest (and, when asked for, its SHA-256 digest), or the refusal.</summary>
+public readonly record struct ChunkRead(ChunkDigest Digest, Outcome? Refusal, ChunkDigest? Sha256 = null)
+{
+    public BodyDigests Digests => new(Digest, Sha256);
+}
 
 /// <summary>
 /// Streams a chunk body, never holding it whole: one block at a time into a buffer from the budgeted
@@ -19,26 +22,34 @@ public readonly record struct ChunkRead(ChunkDigest Digest, Outcome? Refusal);
 /// carries the chunk's digest, is staged only after the body ended exactly where Content-Range says and matched its
 /// Content-MD5: a refused body leaves no final block, so nothing of it counts (<see cref="ChunkView"/>). Every block ID
 /// carries this attempt's nonce, so staging never replaces a block of any other request.
+/// <para>
+/// What is hashed here: a chunk of one block (the usual case) that carries a Content-MD5 and is being staged is hashed
+/// by nobody but the store. The client's MD5 goes with the block as its transactional checksum and the store checks
+/// the bytes it received against it, end to end (a mismatch is <see cref="Md5Mismatch"/>, and nothing was staged), and
+/// it is the chunk's digest. Any other chunk gets one MD5 pass for its digest and Content-MD5 check, which for a chunk of
+/// one block is also the block's checksum; a chunk of several blocks gets one more pass for the block checksums.
+/// </para>
 /// </summary>
 public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
 {
-    /// <summary>Reads and checks the body; with a <paramref name="target"/> it also stages it.</summary>
-    public async Task<ChunkRead> ReadAsync(ContentRange range, byte[]? contentMd5, ChunkLayout layout, Stream body, ChunkTarget? target, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads and checks the body; with a <paramref name="target"/> it also stages it. <paramref name="sha256"/>: also
+    /// compute the SHA-256 digest, to verify a re-send against a copy staged by an older version (<see cref="ChunkDigest.Sha256"/>).
+    /// </summary>
+    public async Task<ChunkRead> ReadAsync(ContentRange range, byte[]? contentMd5, ChunkLayout layout, Stream body, ChunkTarget? target, bool sha256, CancellationToken cancellationToken)
     {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var sha = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         if (range.IsEmptyFile)
         {
-            return await EndAsync(body, range, contentMd5 is null ? null : MD5.HashData(ReadOnlySpan<byte>.Empty), sha, contentMd5, cancellationToken);
+            return await EndAsync(body, range, MD5.HashData(ReadOnlySpan<byte>.Empty), contentMd5, sha, cancellationToken);
         }
 
         var blocks = layout.Blocks(range.Range).ToList();
 
-        // Each byte is hashed once per purpose, right after it arrives (still in cache): SHA-256 for the chunk's digest
-        // and MD5 for the block's transactional checksum. A chunk of one block (the usual case: the block size is at least
-        // the default chunk size) checks its Content-MD5 against that same block MD5; only a chunk of several blocks with
-        // a Content-MD5 needs a second MD5 over the whole chunk.
-        using var chunkMd5 = contentMd5 is not null && blocks.Count > 1 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
-        using var blockMd5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        // Each byte is hashed at most once per purpose, right after it arrives (still in cache); see the class summary.
+        var storeChecks = target is not null && contentMd5 is not null && blocks.Count == 1;
+        using var chunkMd5 = storeChecks ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var blockMd5 = blocks.Count > 1 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
         Task pending = Task.CompletedTask;
         byte[]? pendingBuffer = null;
         try
@@ -69,9 +80,9 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
                             break;
                         }
 
-                        blockMd5.AppendData(buffer, read, n);
-                        sha.AppendData(buffer, read, n);
+                        blockMd5?.AppendData(buffer, read, n);
                         chunkMd5?.AppendData(buffer, read, n);
+                        sha?.AppendData(buffer, read, n);
                         read += n;
                     }
 
@@ -80,18 +91,19 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
                         return new ChunkRead(default, new BodyTooShort(range, offset - range.First + read));
                     }
 
-                    var md5 = blockMd5.GetHashAndReset();
                     var final = i == blocks.Count - 1;
+                    var md5 = blockMd5?.GetHashAndReset();
                     var digest = default(ChunkDigest);
                     if (final)
                     {
-                        var end = await EndAsync(body, range, chunkMd5 is null ? md5 : chunkMd5.GetHashAndReset(), sha, contentMd5, cancellationToken);
-                        if (end.Refusal is not null)
+                        var end = await EndAsync(body, range, chunkMd5?.GetHashAndReset() ?? contentMd5!, contentMd5, sha, cancellationToken);
+                        if (end.Refusal is not null || target is null)
                         {
                             return end;
                         }
 
                         digest = end.Digest;
+                        md5 ??= end.Md5; // one block: the chunk's MD5, the client's where the store checks it
                     }
 
                     // The previous block must be stored before this one can be the chunk's last.
@@ -100,22 +112,27 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
                     pendingBuffer = null;
                     pending = Task.CompletedTask;
 
-                    if (target is not null)
+                    if (target is null)
                     {
-                        var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, target.SessionKey, range.First, range.Last, offset, target.Nonce, digest, target.ConfirmBy).Encode();
-                        var write = staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), md5, cancellationToken);
-                        if (final)
-                        {
-                            await write;
-                            return new ChunkRead(digest, null);
-                        }
-
-                        (pending, pendingBuffer, buffer) = (write, buffer, null);
+                        continue;
                     }
-                    else if (final)
+
+                    var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, target.SessionKey, range.First, range.Last, offset, target.Nonce, digest, target.ConfirmBy).Encode();
+                    if (!final)
+                    {
+                        (pending, pendingBuffer, buffer) = (staging.StageOwnAsync(target.Path, id, buffer.AsMemory(0, length), md5!, cancellationToken), buffer, null);
+                        continue;
+                    }
+
+                    if (await staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), md5!, cancellationToken))
                     {
                         return new ChunkRead(digest, null);
                     }
+
+                    // Only the client's MD5 can be wrong here (ours were computed from the buffer sent).
+                    return storeChecks
+                        ? new ChunkRead(default, new Md5Mismatch(range))
+                        : throw new IOException($"The store received other bytes for a block of '{target.Path.Value}' than were sent (its MD5 did not match).");
                 }
                 finally
                 {
@@ -152,25 +169,36 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
     private Task MarkAsync(BlockKind kind, ContentRange range, ChunkTarget target, ChunkDigest digest, CancellationToken cancellationToken)
     {
         var id = new BlockId(kind, target.SessionKey, range.First, range.Last, range.First, target.Nonce, digest, target.ConfirmBy).Encode();
-        return staging.StageAsync(target.Path, id, Marker, MarkerMd5, cancellationToken);
+        return staging.StageOwnAsync(target.Path, id, Marker, MarkerMd5, cancellationToken);
     }
 
     private static readonly byte[] Marker = [0];
     private static readonly byte[] MarkerMd5 = MD5.HashData(Marker);
 
-    private static async Task<ChunkRead> EndAsync(Stream body, ContentRange range, byte[]? md5, IncrementalHash sha, byte[]? contentMd5, CancellationToken cancellationToken)
+    /// <summary>The body's end: nothing may follow the range, and the MD5 must match the Content-MD5 (unless the store checks it).</summary>
+    private static async Task<Ended> EndAsync(Stream body, ContentRange range, byte[] md5, byte[]? contentMd5, IncrementalHash? sha, CancellationToken cancellationToken)
     {
         var probe = new byte[1];
         if (await body.ReadAsync(probe, cancellationToken) > 0)
         {
-            return new ChunkRead(default, new BodyTooLong(range));
+            return new Ended(new ChunkRead(default, new BodyTooLong(range)), md5);
         }
 
-        if (md5 is not null && contentMd5 is not null && !md5.AsSpan().SequenceEqual(contentMd5))
+        if (contentMd5 is not null && !md5.AsSpan().SequenceEqual(contentMd5))
         {
-            return new ChunkRead(default, new Md5Mismatch(range));
+            return new Ended(new ChunkRead(default, new Md5Mismatch(range)), md5);
         }
 
-        return new ChunkRead(ChunkDigest.From(sha.GetHashAndReset()), null);
+        return new Ended(new ChunkRead(ChunkDigest.From(md5), null, sha is null ? null : ChunkDigest.FromSha256(sha.GetHashAndReset())), md5);
+    }
+
+    /// <summary>The read as it ended, and the chunk's MD5 (the checksum of a chunk of one block).</summary>
+    private readonly record struct Ended(ChunkRead Read, byte[] Md5)
+    {
+        public Outcome? Refusal => Read.Refusal;
+
+        public ChunkDigest Digest => Read.Digest;
+
+        public static implicit operator ChunkRead(Ended ended) => ended.Read;
     }
 }

@@ -7,8 +7,11 @@ namespace BlobImageStore.Sessions;
 public sealed record ReceivedChunk(ByteRange Range, long Nonce, ChunkDigest Digest, IReadOnlyList<string> BlockIds, bool Confirmed = true, DateTimeOffset ConfirmBy = default)
 {
     /// <summary>Two complete chunks conflict when they overlap and are not the same bytes of the same range.</summary>
-    public bool ConflictsWith(ReceivedChunk other) =>
-        Range.Overlaps(other.Range) && !(Range == other.Range && Digest == other.Digest);
+    public bool ConflictsWith(ReceivedChunk other) => ConflictsWith(other.Range, other.Digest);
+
+    /// <summary>True when this copy overlaps <paramref name="range"/> and is not the same bytes of it.</summary>
+    public bool ConflictsWith(ByteRange range, BodyDigests bytes) =>
+        Range.Overlaps(range) && !(Range == range && bytes.SameBytesAs(Digest));
 }
 
 /// <summary>
@@ -170,18 +173,12 @@ public sealed class ChunkView
         ByteRange.Intersections(ByteRange.Merge(Confirmed.Concat(Pending).Where(c => c.Range != range).Select(c => c.Range)), range);
 
     /// <summary>Dead copies (complete, unconfirmed, past their confirm-by plus the clock skew) that conflict with these bytes.</summary>
-    public IReadOnlyList<ReceivedChunk> DeadConflicting(ByteRange range, ChunkDigest digest)
-    {
-        var mine = new ReceivedChunk(range, -1, digest, []);
-        return Complete.Where(c => !c.Confirmed && !Pending.Contains(c) && c.ConflictsWith(mine)).ToList();
-    }
+    public IReadOnlyList<ReceivedChunk> DeadConflicting(ByteRange range, BodyDigests bytes) =>
+        Complete.Where(c => !c.Confirmed && !Pending.Contains(c) && c.ConflictsWith(range, bytes)).ToList();
 
     /// <summary>True when another attempt's confirmed or pending copy conflicts with these bytes of <paramref name="range"/>.</summary>
-    public bool Contests(ByteRange range, long nonce, ChunkDigest digest)
-    {
-        var mine = new ReceivedChunk(range, nonce, digest, []);
-        return Confirmed.Concat(Pending).Any(c => c.Nonce != nonce && c.ConflictsWith(mine));
-    }
+    public bool Contests(ByteRange range, long nonce, BodyDigests bytes) =>
+        Confirmed.Concat(Pending).Any(c => c.Nonce != nonce && c.ConflictsWith(range, bytes));
 
     /// <summary>The block IDs that make the file, in order; null when the counted chunks do not cover it.</summary>
     public IReadOnlyList<string>? CommitOrder() => Missing.Count == 0 ? Counted.SelectMany(c => c.BlockIds).ToList() : null;

@@ -96,7 +96,7 @@ public sealed partial class UploadSessions(
 
         if (range.IsEmptyFile)
         {
-            var empty = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
+            var empty = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, sha256: false, token);
             return empty.Refusal ?? await FinishAsync(session, new ChunkAccepted(0), 0, null, cancellationToken);
         }
 
@@ -104,8 +104,9 @@ public sealed partial class UploadSessions(
         var exact = view.Exactly(range.Range);
         if (exact.Count > 0)
         {
-            // A re-send of a received range: verify it against the digest the final block carries; stage nothing.
-            var check = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, token);
+            // A re-send of a received range: verify it against the digest the final block carries; stage nothing. A copy
+            // staged by an older version carries a SHA-256 digest, so for one of those the re-send is hashed that way too.
+            var check = await streamer.ReadAsync(range, request.ContentMd5, layout, body, null, sha256: exact.Any(c => c.Digest.Sha256), token);
             if (check.Refusal is { } bad)
             {
                 return bad;
@@ -116,13 +117,13 @@ public sealed partial class UploadSessions(
                 return new DuplicateConflict(record.SessionId, range.Range);
             }
 
-            var matched = exact.Where(c => c.Digest == check.Digest).ToList();
+            var matched = exact.Where(c => check.Digests.SameBytesAs(c.Digest)).ToList();
             if (matched.Count == 0)
             {
                 return new ResendConflict(record.SessionId, range.Range);
             }
 
-            if (view.Contests(range.Range, NoNonce, check.Digest))
+            if (view.Contests(range.Range, NoNonce, check.Digests))
             {
                 // Another attempt with other bytes is between its final block and its confirmation: it will stand back,
                 // unless the copy matched here confirmed late and was abandoned (docs/protocol.md, "Late confirmations").
@@ -145,7 +146,7 @@ public sealed partial class UploadSessions(
         // The attempt confirms its copy only before this time, stored in its block IDs; until then (plus the clock skew)
         // its complete but unconfirmed copy holds the range against other bytes.
         var target = new ChunkTarget(request.Path, record.Key, NewNonce(), BlockId.Stored(deadline + machine.Rules.ClockSkew));
-        var staged = await streamer.ReadAsync(range, request.ContentMd5, layout, body, target, token);
+        var staged = await streamer.ReadAsync(range, request.ContentMd5, layout, body, target, sha256: false, token);
         if (staged.Refusal is { } refusal)
         {
             return refusal;

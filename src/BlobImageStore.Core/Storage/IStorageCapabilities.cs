@@ -13,14 +13,33 @@ public interface IBlockStaging
     /// <summary>Committed and uncommitted blocks of the blob (empty when it has none).</summary>
     Task<IReadOnlyList<StagedBlock>> GetBlocksAsync(StorePath path, CancellationToken cancellationToken);
 
-    /// <summary>Put Block: stages one block (re-staging an ID replaces it); the store verifies <paramref name="md5"/> on arrival.</summary>
-    Task StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken);
+    /// <summary>
+    /// Put Block: stages one block (re-staging an ID replaces it). The store verifies <paramref name="md5"/> on arrival:
+    /// false when the bytes it received do not match it (Md5Mismatch), and then nothing was staged.
+    /// </summary>
+    Task<bool> StageAsync(StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken);
 
     /// <summary>
     /// Put Block List: the blob becomes exactly these blocks and every other uncommitted block of it is discarded.
     /// False when a listed block does not exist (InvalidBlockList): nothing changed.
     /// </summary>
     Task<bool> TryCommitAsync(StorePath path, IReadOnlyList<string> blockIds, CancellationToken cancellationToken);
+}
+
+/// <summary>Put Block with an MD5 this process computed from the very buffer it sends.</summary>
+public static class BlockStagingExtensions
+{
+    /// <summary>
+    /// Stages the block; the store refusing it means the bytes changed between this process and the store, which no
+    /// caller can correct, so it is an error (an exception), not an outcome.
+    /// </summary>
+    public static async Task StageOwnAsync(this IBlockStaging staging, StorePath path, string blockId, ReadOnlyMemory<byte> content, byte[] md5, CancellationToken cancellationToken)
+    {
+        if (!await staging.StageAsync(path, blockId, content, md5, cancellationToken))
+        {
+            throw new IOException($"The store received other bytes for a block of '{path.Value}' than were sent (its MD5 did not match).");
+        }
+    }
 }
 
 /// <summary>Upload-session records, by session id, with optimistic concurrency.</summary>

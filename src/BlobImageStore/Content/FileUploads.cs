@@ -118,7 +118,7 @@ public sealed partial class FileUploads(
                 }
 
                 pool.Return(sending);
-                (sending, pending) = (current, staging.StageAsync(path, id, current.AsMemory(0, length), md5, cancellationToken));
+                (sending, pending) = (current, staging.StageOwnAsync(path, id, current.AsMemory(0, length), md5, cancellationToken));
                 current = null;
 
                 if (ahead is not null)
