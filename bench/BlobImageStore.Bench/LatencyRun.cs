@@ -111,7 +111,7 @@ public sealed class LatencyRun(string storage, int chunks, LatencyStaging stagin
         var digests = new Dictionary<long, ChunkDigest>();
         foreach (var length in middle.Select(r => r.Length).Distinct())
         {
-            digests[length] = ChunkDigest.Of(body.AsSpan(0, (int)length));
+            digests[length] = ChunkDigest.Of(body.AsSpan(0, (int)length), layout.BlockSize);
         }
 
         await Parallel.ForEachAsync(middle, options, async (range, ct) =>

@@ -423,7 +423,7 @@ public static class Model
             foreach (var counted in view.Counted)
             {
                 var senders = results.Where(r => r is { Op: Chunk c } && c.Session == s && World.Pieces[c.Piece] == counted.Range
-                    && ChunkDigest.Of(world.ChunkBody(c).Body) == counted.Digest).ToList();
+                    && ChunkDigest.Of(world.ChunkBody(c).Body, schedule.BlockSize) == counted.Digest).ToList();
                 if (senders.Count > 0 && senders.All(r => r!.Outcome is { Succeeded: false }))
                 {
                     violations.Add(new(Invariant.RefusedChangesNothing, $"session {s}: bytes {counted.Range} count, but every request that sent them was refused ({string.Join(", ", senders.Select(r => r!.Outcome))})"));

@@ -4,7 +4,7 @@ namespace BlobImageStore.UnitTests;
 
 public class BlockIdTests
 {
-    private static readonly ChunkDigest Digest = ChunkDigest.Of([1, 2, 3]);
+    private static readonly ChunkDigest Digest = ChunkDigest.Of([1, 2, 3], ChunkLayout.MaxBlockSize);
 
     [Fact]
     public void Round_trips_every_field_at_a_fixed_length()
@@ -74,7 +74,7 @@ public class BlockIdTests
     public void New_ids_are_version_4_and_carry_the_first_96_bits_of_the_chunks_MD5()
     {
         byte[] chunk = [1, 2, 3];
-        var raw = Convert.FromBase64String(new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, ChunkDigest.Of(chunk)).Encode());
+        var raw = Convert.FromBase64String(new BlockId(BlockKind.Final, 7, 100, 199, 150, 5, ChunkDigest.Of(chunk, ChunkLayout.MaxBlockSize)).Encode());
 
         Assert.Equal(4, raw[0]);
         Assert.Equal(System.Security.Cryptography.MD5.HashData(chunk)[..12], raw[33..45]);
@@ -94,7 +94,7 @@ public class BlockIdTests
         Assert.Equal(new BlockId(BlockKind.Confirm, 7, 100, 199, 100, 5, ChunkDigest.OfSha256(chunk), confirmBy), id);
         Assert.True(id.Digest.Sha256);
         Assert.False(id.Legacy);
-        Assert.NotEqual(ChunkDigest.Of(chunk), id.Digest);
+        Assert.NotEqual(ChunkDigest.Of(chunk, ChunkLayout.MaxBlockSize), id.Digest);
         Assert.NotEqual(ChunkDigest.From(raw.AsSpan(33, 12)), id.Digest); // the same 96 bits, read as MD5, are another digest
     }
 

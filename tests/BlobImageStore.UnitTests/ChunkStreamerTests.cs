@@ -55,22 +55,24 @@ public class ChunkStreamerTests
 
         var read = await ReadAsync(store, chunk, null);
 
-        Assert.Equal(ChunkDigest.Of(chunk), read.Digest);
+        Assert.Equal(ChunkDigest.Of(chunk, BlockSize), read.Digest);
         Assert.Equal(MD5.HashData(chunk), Assert.Single(store.Staged).Md5);
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task A_chunk_of_several_blocks_checks_each_block_and_its_Content_MD5_here(bool rightMd5)
+    [InlineData("right")]
+    [InlineData("wrong")]
+    [InlineData("none")]
+    public async Task A_chunk_of_several_blocks_is_hashed_here_once_per_block_and_once_more_for_a_Content_MD5(string contentMd5)
     {
         var store = new CheckingStore();
         var chunk = Bytes((3 * BlockSize) + 5);
+        var md5 = contentMd5 switch { "right" => MD5.HashData(chunk), "wrong" => MD5.HashData(chunk[1..]), _ => null };
 
-        var read = await ReadAsync(store, chunk, rightMd5 ? MD5.HashData(chunk) : MD5.HashData(chunk[1..]));
+        var read = await ReadAsync(store, chunk, md5);
 
         Assert.Equal(0, store.Refused);
-        if (!rightMd5)
+        if (contentMd5 == "wrong")
         {
             // Refused here, before the final block: the data blocks staged never count without it.
             Assert.IsType<Md5Mismatch>(read.Refusal);
@@ -78,7 +80,10 @@ public class ChunkStreamerTests
             return;
         }
 
-        Assert.Equal(ChunkDigest.Of(chunk), read.Digest);
+        // The digest is the MD5 over the blocks' MD5s, the hashes they were staged with.
+        var blockMd5s = store.Staged.SelectMany(s => s.Md5).ToArray();
+        Assert.Equal(ChunkDigest.From(MD5.HashData(blockMd5s)), read.Digest);
+        Assert.Equal(ChunkDigest.Of(chunk, BlockSize), read.Digest);
         Assert.Equal(4, store.Staged.Count);
         Assert.All(store.Staged, s => Assert.Equal(MD5.HashData(s.Bytes), s.Md5));
         Assert.Equal(chunk, store.Staged.SelectMany(s => s.Bytes));
@@ -95,7 +100,7 @@ public class ChunkStreamerTests
         var right = await streamer.ReadAsync(range, MD5.HashData(chunk), Layout, new MemoryStream(chunk), null, sha256: true, default);
 
         Assert.IsType<Md5Mismatch>(wrong.Refusal);
-        Assert.Equal((ChunkDigest.Of(chunk), ChunkDigest.OfSha256(chunk)), (right.Digest, right.Sha256));
+        Assert.Equal((ChunkDigest.Of(chunk, BlockSize), ChunkDigest.OfSha256(chunk)), (right.Digest, right.Sha256));
     }
 
     private static Task<ChunkRead> ReadAsync(CheckingStore store, byte[] chunk, byte[]? contentMd5)

@@ -11,7 +11,7 @@ public class ChunkViewTests
     private static readonly TimeSpan Skew = TimeSpan.FromSeconds(30);
 
     private static StagedBlock Block(BlockKind kind, long first, long last, long offset, long size, long nonce, byte seed = 0) =>
-        new(new BlockId(kind, Key, first, last, offset, nonce, kind is BlockKind.Final or BlockKind.Confirm ? ChunkDigest.Of([seed]) : default, ConfirmBy).Encode(), size, false);
+        new(new BlockId(kind, Key, first, last, offset, nonce, kind is BlockKind.Final or BlockKind.Confirm ? ChunkDigest.Of([seed], ChunkLayout.MaxBlockSize) : default, ConfirmBy).Encode(), size, false);
 
     /// <summary>A whole chunk of one attempt: blocks of 4 bytes, the last one final, then (unless not) its confirm marker.</summary>
     private static IEnumerable<StagedBlock> Chunk(long first, long last, long nonce, byte seed = 0, bool confirmed = true)
@@ -79,7 +79,7 @@ public class ChunkViewTests
 
         Assert.Equal(2, view.Conflicted.Count);
         Assert.Equal([new ByteRange(0, 9)], view.Received);
-        Assert.True(view.Contests(new ByteRange(first, last), 3, ChunkDigest.Of([seed])));
+        Assert.True(view.Contests(new ByteRange(first, last), 3, ChunkDigest.Of([seed], ChunkLayout.MaxBlockSize)));
         Assert.Null(view.CommitOrder());
     }
 
@@ -92,8 +92,8 @@ public class ChunkViewTests
         Assert.Equal([new ByteRange(10, 19)], view.Missing);
         Assert.Single(view.Pending);
         Assert.Empty(view.Exactly(new ByteRange(10, 19)));
-        Assert.True(view.Contests(new ByteRange(10, 19), 3, ChunkDigest.Of([9])));   // other bytes: held off
-        Assert.False(view.Contests(new ByteRange(10, 19), 3, ChunkDigest.Of([1])));  // the same bytes: an equal copy
+        Assert.True(view.Contests(new ByteRange(10, 19), 3, ChunkDigest.Of([9], ChunkLayout.MaxBlockSize)));   // other bytes: held off
+        Assert.False(view.Contests(new ByteRange(10, 19), 3, ChunkDigest.Of([1], ChunkLayout.MaxBlockSize)));  // the same bytes: an equal copy
         Assert.Equal([new ByteRange(12, 19)], view.Overlap(new ByteRange(12, 21)));
         Assert.Empty(view.Overlap(new ByteRange(10, 19)));                            // its own range: a retry, not an overlap
         Assert.Null(view.CommitOrder());
@@ -108,11 +108,11 @@ public class ChunkViewTests
         var after = ChunkView.From(blocks, Key, 20, ConfirmBy + Skew + TimeSpan.FromSeconds(1), Skew);
 
         Assert.Single(atTheEdge.Pending);
-        Assert.Empty(atTheEdge.DeadConflicting(new ByteRange(10, 19), ChunkDigest.Of([9])));
+        Assert.Empty(atTheEdge.DeadConflicting(new ByteRange(10, 19), ChunkDigest.Of([9], ChunkLayout.MaxBlockSize)));
         Assert.Empty(after.Pending);
-        Assert.False(after.Contests(new ByteRange(10, 19), 3, ChunkDigest.Of([9])));
-        Assert.Single(after.DeadConflicting(new ByteRange(10, 19), ChunkDigest.Of([9])));
-        Assert.Empty(after.DeadConflicting(new ByteRange(10, 19), ChunkDigest.Of([1])));
+        Assert.False(after.Contests(new ByteRange(10, 19), 3, ChunkDigest.Of([9], ChunkLayout.MaxBlockSize)));
+        Assert.Single(after.DeadConflicting(new ByteRange(10, 19), ChunkDigest.Of([9], ChunkLayout.MaxBlockSize)));
+        Assert.Empty(after.DeadConflicting(new ByteRange(10, 19), ChunkDigest.Of([1], ChunkLayout.MaxBlockSize)));
         Assert.Empty(after.Received);
     }
 
@@ -141,9 +141,9 @@ public class ChunkViewTests
             return Convert.ToBase64String(raw);
         }
 
-        var view = ChunkView.From([new(V2(BlockKind.Data, 0, default), 5, false), new(V2(BlockKind.Final, 5, ChunkDigest.Of([1])), 5, false)], Key, 10);
+        var view = ChunkView.From([new(V2(BlockKind.Data, 0, default), 5, false), new(V2(BlockKind.Final, 5, ChunkDigest.Of([1], ChunkLayout.MaxBlockSize)), 5, false)], Key, 10);
 
         Assert.Equal([new ByteRange(0, 9)], view.Received);
-        Assert.Equal([V2(BlockKind.Data, 0, default), V2(BlockKind.Final, 5, ChunkDigest.Of([1]))], view.CommitOrder());
+        Assert.Equal([V2(BlockKind.Data, 0, default), V2(BlockKind.Final, 5, ChunkDigest.Of([1], ChunkLayout.MaxBlockSize))], view.CommitOrder());
     }
 }

@@ -35,7 +35,8 @@ public enum BlockKind : byte
 ///  [20..23] offset of this block from the chunk's first byte (32 bits)
 ///  [24..27] confirm-by: the Unix second after which this attempt never confirms (32 bits, unsigned)
 ///  [28..32] attempt nonce: random per request, so no later request can ever re-stage (overwrite) an acknowledged block
-///  [33..44] for a final or confirm block, the chunk's digest: the first 96 bits of MD5 over its bytes; zero otherwise
+///  [33..44] for a final or confirm block, the chunk's digest (<see cref="ChunkDigest.Of"/>): the first 96 bits of its MD5,
+///           or for a chunk of several blocks of the MD5 over its blocks' MD5s; zero otherwise
 /// </code>
 /// The digest in the final block lets any instance verify a re-send of a received chunk without reading its bytes
 /// back and without any state outside the block list. It is MD5, the hash of the wire's Content-MD5 and of Azure's
@@ -150,7 +151,8 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
 }
 
 /// <summary>
-/// The first 96 bits of MD5 over a chunk's bytes: enough to tell a true re-send from other bytes. It is no security
+/// The first 96 bits of a chunk's MD5, or of the MD5 over its blocks' MD5s (<see cref="Of"/>): enough to tell a true
+/// re-send from other bytes. It is no security
 /// boundary (only the session's owner sends its chunks, and 96 bits resist no deliberate collision whatever the hash).
 /// <see cref="Sha256"/>: read from a version 2 or 3 ID, whose digest is the first 96 bits of SHA-256; it never equals an
 /// MD5 digest, so such a copy is matched only by the SHA-256 of a re-send (<see cref="ChunkRead.Sha256"/>).
@@ -166,7 +168,27 @@ public readonly record struct ChunkDigest(ulong High, uint Low, bool Sha256 = fa
     /// <summary>The digest of a SHA-256 hash (its first 12 bytes), as versions 2 and 3 wrote it.</summary>
     public static ChunkDigest FromSha256(ReadOnlySpan<byte> sha256) => From(sha256) with { Sha256 = true };
 
-    public static ChunkDigest Of(ReadOnlySpan<byte> chunk) => From(System.Security.Cryptography.MD5.HashData(chunk));
+    /// <summary>
+    /// The digest of a chunk cut into blocks of <paramref name="blockSize"/>: the MD5 of a chunk of one block, else the MD5
+    /// over its blocks' MD5s in order (the hashes its blocks are staged with, so each byte is hashed once).
+    /// </summary>
+    public static ChunkDigest Of(ReadOnlySpan<byte> chunk, int blockSize)
+    {
+        if (chunk.Length <= blockSize)
+        {
+            return From(System.Security.Cryptography.MD5.HashData(chunk));
+        }
+
+        using var blocks = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.MD5);
+        Span<byte> md5 = stackalloc byte[16];
+        for (var offset = 0; offset < chunk.Length; offset += blockSize)
+        {
+            System.Security.Cryptography.MD5.HashData(chunk.Slice(offset, Math.Min(blockSize, chunk.Length - offset)), md5);
+            blocks.AppendData(md5);
+        }
+
+        return From(blocks.GetHashAndReset());
+    }
 
     public static ChunkDigest OfSha256(ReadOnlySpan<byte> chunk) => FromSha256(System.Security.Cryptography.SHA256.HashData(chunk));
 

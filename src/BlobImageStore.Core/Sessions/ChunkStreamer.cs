@@ -23,11 +23,12 @@ public readonly record struct ChunkRead(ChunkDigest Digest, Outcome? Refusal, Ch
 /// Content-MD5: a refused body leaves no final block, so nothing of it counts (<see cref="ChunkView"/>). Every block ID
 /// carries this attempt's nonce, so staging never replaces a block of any other request.
 /// <para>
-/// What is hashed here: a chunk of one block (the usual case) that carries a Content-MD5 and is being staged is hashed
-/// by nobody but the store. The client's MD5 goes with the block as its transactional checksum and the store checks
-/// the bytes it received against it, end to end (a mismatch is <see cref="Md5Mismatch"/>, and nothing was staged), and
-/// it is the chunk's digest. Any other chunk gets one MD5 pass for its digest and Content-MD5 check, which for a chunk of
-/// one block is also the block's checksum; a chunk of several blocks gets one more pass for the block checksums.
+/// What is hashed here, once per byte at most but for one case: a chunk of one block that carries a Content-MD5 and is
+/// being staged is hashed by nobody but the store. The client's MD5 goes with the block as its transactional checksum,
+/// the store checks the bytes it received against it, end to end (a mismatch is <see cref="Md5Mismatch"/>, and nothing
+/// was staged), and it is the chunk's digest. Any other chunk gets one MD5 per block, right as the bytes arrive: the
+/// block's checksum, and the chunk's digest (<see cref="ChunkDigest.Of"/>: for several blocks, the MD5 over theirs). The
+/// one case of two passes is a chunk of several blocks with a Content-MD5, which needs the MD5 of the whole chunk too.
 /// </para>
 /// </summary>
 public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
@@ -41,15 +42,18 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
         using var sha = sha256 ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         if (range.IsEmptyFile)
         {
-            return await EndAsync(body, range, MD5.HashData(ReadOnlySpan<byte>.Empty), contentMd5, sha, cancellationToken);
+            var none = MD5.HashData(ReadOnlySpan<byte>.Empty);
+            return await EndAsync(body, range, none, none, contentMd5, sha, cancellationToken);
         }
 
         var blocks = layout.Blocks(range.Range).ToList();
+        var single = blocks.Count == 1;
 
-        // Each byte is hashed at most once per purpose, right after it arrives (still in cache); see the class summary.
-        var storeChecks = target is not null && contentMd5 is not null && blocks.Count == 1;
-        using var chunkMd5 = storeChecks ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
-        using var blockMd5 = blocks.Count > 1 ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        // See the class summary: which hashes this chunk needs.
+        var storeChecks = target is not null && contentMd5 is not null && single;
+        using var blockMd5 = storeChecks ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
+        using var chunkMd5 = !single && contentMd5 is not null ? IncrementalHash.CreateHash(HashAlgorithmName.MD5) : null;
+        using var blockList = single ? null : IncrementalHash.CreateHash(HashAlgorithmName.MD5);
         Task pending = Task.CompletedTask;
         byte[]? pendingBuffer = null;
         try
@@ -91,19 +95,21 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
                         return new ChunkRead(default, new BodyTooShort(range, offset - range.First + read));
                     }
 
+                    var md5 = blockMd5?.GetHashAndReset() ?? contentMd5!;
+                    blockList?.AppendData(md5);
                     var final = i == blocks.Count - 1;
-                    var md5 = blockMd5?.GetHashAndReset();
                     var digest = default(ChunkDigest);
                     if (final)
                     {
-                        var end = await EndAsync(body, range, chunkMd5?.GetHashAndReset() ?? contentMd5!, contentMd5, sha, cancellationToken);
+                        var end = single
+                            ? await EndAsync(body, range, md5, md5, contentMd5, sha, cancellationToken)
+                            : await EndAsync(body, range, chunkMd5?.GetHashAndReset(), blockList!.GetHashAndReset(), contentMd5, sha, cancellationToken);
                         if (end.Refusal is not null || target is null)
                         {
                             return end;
                         }
 
                         digest = end.Digest;
-                        md5 ??= end.Md5; // one block: the chunk's MD5, the client's where the store checks it
                     }
 
                     // The previous block must be stored before this one can be the chunk's last.
@@ -120,19 +126,20 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
                     var id = new BlockId(final ? BlockKind.Final : BlockKind.Data, target.SessionKey, range.First, range.Last, offset, target.Nonce, digest, target.ConfirmBy).Encode();
                     if (!final)
                     {
-                        (pending, pendingBuffer, buffer) = (staging.StageOwnAsync(target.Path, id, buffer.AsMemory(0, length), md5!, cancellationToken), buffer, null);
+                        (pending, pendingBuffer, buffer) = (staging.StageOwnAsync(target.Path, id, buffer.AsMemory(0, length), md5, cancellationToken), buffer, null);
                         continue;
                     }
 
-                    if (await staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), md5!, cancellationToken))
+                    if (!storeChecks)
                     {
+                        await staging.StageOwnAsync(target.Path, id, buffer.AsMemory(0, length), md5, cancellationToken);
                         return new ChunkRead(digest, null);
                     }
 
-                    // Only the client's MD5 can be wrong here (ours were computed from the buffer sent).
-                    return storeChecks
-                        ? new ChunkRead(default, new Md5Mismatch(range))
-                        : throw new IOException($"The store received other bytes for a block of '{target.Path.Value}' than were sent (its MD5 did not match).");
+                    // The client's MD5: the store's check is the chunk's Content-MD5 check.
+                    return await staging.StageAsync(target.Path, id, buffer.AsMemory(0, length), md5, cancellationToken)
+                        ? new ChunkRead(digest, null)
+                        : new ChunkRead(default, new Md5Mismatch(range));
                 }
                 finally
                 {
@@ -175,30 +182,23 @@ public sealed class ChunkStreamer(IBlockStaging staging, BlockBufferPool pool)
     private static readonly byte[] Marker = [0];
     private static readonly byte[] MarkerMd5 = MD5.HashData(Marker);
 
-    /// <summary>The body's end: nothing may follow the range, and the MD5 must match the Content-MD5 (unless the store checks it).</summary>
-    private static async Task<Ended> EndAsync(Stream body, ContentRange range, byte[] md5, byte[]? contentMd5, IncrementalHash? sha, CancellationToken cancellationToken)
+    /// <summary>
+    /// The body's end: nothing may follow the range, and the chunk's MD5 must match the Content-MD5 (a null MD5: not
+    /// computed, nothing to check); <paramref name="digest"/> is the hash the chunk's digest is taken from.
+    /// </summary>
+    private static async Task<ChunkRead> EndAsync(Stream body, ContentRange range, byte[]? md5, byte[] digest, byte[]? contentMd5, IncrementalHash? sha, CancellationToken cancellationToken)
     {
         var probe = new byte[1];
         if (await body.ReadAsync(probe, cancellationToken) > 0)
         {
-            return new Ended(new ChunkRead(default, new BodyTooLong(range)), md5);
+            return new ChunkRead(default, new BodyTooLong(range));
         }
 
-        if (contentMd5 is not null && !md5.AsSpan().SequenceEqual(contentMd5))
+        if (contentMd5 is not null && md5 is not null && !md5.AsSpan().SequenceEqual(contentMd5))
         {
-            return new Ended(new ChunkRead(default, new Md5Mismatch(range)), md5);
+            return new ChunkRead(default, new Md5Mismatch(range));
         }
 
-        return new Ended(new ChunkRead(ChunkDigest.From(md5), null, sha is null ? null : ChunkDigest.FromSha256(sha.GetHashAndReset())), md5);
-    }
-
-    /// <summary>The read as it ended, and the chunk's MD5 (the checksum of a chunk of one block).</summary>
-    private readonly record struct Ended(ChunkRead Read, byte[] Md5)
-    {
-        public Outcome? Refusal => Read.Refusal;
-
-        public ChunkDigest Digest => Read.Digest;
-
-        public static implicit operator ChunkRead(Ended ended) => ended.Read;
+        return new ChunkRead(ChunkDigest.From(digest), null, sha is null ? null : ChunkDigest.FromSha256(sha.GetHashAndReset()));
     }
 }
