@@ -152,8 +152,9 @@ public readonly record struct BlockId(BlockKind Kind, ulong SessionKey, long Chu
 
 /// <summary>
 /// The first 96 bits of a chunk's MD5, or of the MD5 over its blocks' MD5s (<see cref="Of"/>): enough to tell a true
-/// re-send from other bytes. It is no security
-/// boundary (only the session's owner sends its chunks, and 96 bits resist no deliberate collision whatever the hash).
+/// re-send from other bytes. It is no security boundary: only the session's owner sends its chunks, so what keeps anyone
+/// else out is that nobody can match the owner's bytes (a second preimage of 96 bits: 2^96 work, for MD5 as for the
+/// SHA-256 of versions 2 and 3); an owner that crafts a collision against its own session deceives only itself.
 /// <see cref="Sha256"/>: read from a version 2 or 3 ID, whose digest is the first 96 bits of SHA-256; it never equals an
 /// MD5 digest, so such a copy is matched only by the SHA-256 of a re-send (<see cref="ChunkRead.Sha256"/>).
 /// </summary>
