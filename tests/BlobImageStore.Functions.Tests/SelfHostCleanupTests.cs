@@ -37,9 +37,10 @@ public sealed class SelfHostCleanupTests(HostsFixture hosts)
         var session = Guid.NewGuid();
         var file = TestData.Bytes(200_000, 9);
 
-        // timeout=1: the chunk's record write moves the session's horizon 1.5 × max(expiry, the chunk's timeout) + 30 s of
-        // clock skew ahead (34.5 s here; 2 min with the default 60 s timeout).
-        await Fabric.AssertOkAsync(await api.SendAsync(HttpMethod.Put, ImageStoreApi.ChunkUrl(path, session) + "&timeout=1",
+        // timeout=5: the chunk's record write moves the session's horizon 1.5 × max(expiry, the chunk's timeout) + 30 s of
+        // clock skew ahead (37.5 s here; 2 min with the default 60 s timeout). (timeout=1 failed once with 504 on a loaded
+        // machine: the first request of a cold server process.)
+        await Fabric.AssertOkAsync(await api.SendAsync(HttpMethod.Put, ImageStoreApi.ChunkUrl(path, session) + "&timeout=5",
             new ReadOnlyMemoryContent(file.AsMemory(0, 150_000)), $"bytes 0-149999/{file.Length}"));
         Assert.NotNull(await api.GetSessionAsync(session));
 
